@@ -1,0 +1,1 @@
+export { startEmbedded, banner, type EmbeddedPlatform } from './start-embedded.js';

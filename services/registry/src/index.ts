@@ -1,0 +1,1 @@
+export { buildRegistryApp, type RegistryAppOptions } from './app.js';

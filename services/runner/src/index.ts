@@ -1,0 +1,1 @@
+export { buildRunnerApp, type RunnerAppOptions } from './app.js';

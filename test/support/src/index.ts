@@ -1,0 +1,11 @@
+export {
+  createTestDatabase,
+  createEmptyPostgresDatabase,
+  dropPostgresDatabase,
+  testDatabaseKind,
+  postgresAdminUrl,
+  type TestDatabase,
+} from './test-database.js';
+export { waitFor } from './wait-for.js';
+export { startNode, type RunningProcess } from './child-process.js';
+export { tempDir } from './temp-dir.js';
