@@ -34,5 +34,6 @@ export function replaceConfigTable(document: string): string {
   const start = document.indexOf(TABLE_START);
   const end = document.indexOf(TABLE_END);
   if (start === -1 || end === -1 || end < start) throw new Error('config table markers not found');
-  return `${document.slice(0, start + TABLE_START.length)}\n\n${renderConfigTable()}\n\n${document.slice(end)}`;
+  // prettier would realign the table; the ignore markers keep the generated text byte for byte.
+  return `${document.slice(0, start + TABLE_START.length)}\n<!-- prettier-ignore-start -->\n\n${renderConfigTable()}\n\n<!-- prettier-ignore-end -->\n${document.slice(end)}`;
 }

@@ -1,6 +1,6 @@
 export type { Config, EnvValues, StoreSettings, DatabaseSettings, LogLevel } from './config.js';
 export { ConfigError } from './config-error.js';
-export { loadConfig, type LoadConfigOptions } from './load-config.js';
+export { loadConfig, loadDatabaseSettings, type LoadConfigOptions } from './load-config.js';
 export {
   VARIABLES,
   VARIABLE_NAMES,

@@ -30,15 +30,19 @@ function shown(name: VariableName, raw: string | undefined): string {
 }
 
 /** Reads the variables of SPEC section 7 from `env`; '' counts as unset (Kubernetes and compose write it). */
-function readEnv(env: NodeJS.ProcessEnv, problems: Problem[]): EnvValues {
+function readEnv(
+  env: NodeJS.ProcessEnv,
+  problems: Problem[],
+  names: readonly VariableName[] = VARIABLE_NAMES,
+): EnvValues {
   const raw: Record<string, string> = {};
-  for (const name of VARIABLE_NAMES) {
+  for (const name of names) {
     const value = env[name];
     if (value !== undefined && value.trim() !== '') raw[name] = value.trim();
   }
   // Each variable is checked against its own schema: one bad value never hides another.
   const values: Record<string, unknown> = {};
-  for (const name of VARIABLE_NAMES) {
+  for (const name of names) {
     const schema = VARIABLES[name].schema;
     const value =
       raw[name] === undefined ? Value.Default(schema, undefined) : Value.Convert(schema, raw[name]);
@@ -155,9 +159,7 @@ export function loadConfig(
     service,
     env: values,
     dataDir,
-    database: values.DATABASE_URL
-      ? { kind: 'postgres', url: values.DATABASE_URL }
-      : { kind: 'pglite', dataDir: join(dataDir, 'pgdata') },
+    database: databaseSettings(values, dataDir),
     store: values.STORAGE_S3_BUCKET
       ? {
           kind: 's3',
@@ -184,4 +186,18 @@ export function loadConfig(
     egressCeiling,
     adminToken,
   };
+}
+
+function databaseSettings(values: Pick<EnvValues, 'DATABASE_URL'>, dataDir: string): Config['database'] {
+  return values.DATABASE_URL
+    ? { kind: 'postgres', url: values.DATABASE_URL }
+    : { kind: 'pglite', dataDir: join(dataDir, 'pgdata') };
+}
+
+/** Only the database settings (DATABASE_URL, DATA_DIR), for tools such as `annex migrate`. */
+export function loadDatabaseSettings(env: NodeJS.ProcessEnv = process.env): Config['database'] {
+  const problems: Problem[] = [];
+  const values = readEnv(env, problems, ['DATABASE_URL', 'DATA_DIR']);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return databaseSettings(values, resolve(values.DATA_DIR));
 }

@@ -64,7 +64,7 @@ export const VARIABLES = {
   },
   STORAGE_S3_REGION: {
     schema: Type.String({ minLength: 1, default: 'us-east-1' }),
-    description: 'S3 region.',
+    description: 'Region of the S3 bucket (self-hosted stores accept any).',
     services: BOTH,
   },
   STORAGE_S3_BUCKET: {

@@ -1,0 +1,2 @@
+export { buildProgram, runCli } from './program.js';
+export { CliError, EXIT } from './output.js';

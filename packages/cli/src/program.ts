@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { registerConfigCheck } from './commands/config-check.js';
+import { registerMigrate } from './commands/migrate.js';
+import { CliError, createOutput, EXIT, type Output } from './output.js';
+
+/** The `annex` command: every verb registers itself; `--json` works on all of them. */
+export function buildProgram(): Command {
+  const program = new Command('annex')
+    .description('Annex: publish, install and operate WebAssembly extensions')
+    .option('--json', 'print one JSON document instead of text')
+    .showHelpAfterError()
+    .exitOverride();
+  const output = (): Output => createOutput(Boolean(program.opts().json));
+  registerMigrate(program, output);
+  registerConfigCheck(program, output);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; errors are printed as one line (or a JSON error). */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const json = argv.includes('--json');
+    const code = err instanceof CliError ? err.code : 'FAILED';
+    const message = (err as Error).message ?? String(err);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
+    else process.stderr.write(`annex: ${message}\n`);
+    return err instanceof CliError ? err.exitCode : EXIT.failed;
+  }
+}
