@@ -15,10 +15,16 @@ const base = {
 t.test('registry and runner with the same shared settings agree', async (t) => {
   const dir = tempDir();
   t.teardown(dir.remove);
-  const registry = configFingerprint(loadConfig('registry', { ...base, DATA_DIR: dir.path, LOG_LEVEL: 'debug' }));
+  const registry = configFingerprint(
+    loadConfig('registry', { ...base, DATA_DIR: dir.path, LOG_LEVEL: 'debug' }),
+  );
   // Different spelling, same meaning; different non-shared settings.
   const runner = configFingerprint(
-    loadConfig('runner', { ...base, DATA_DIR: dir.path, EXT_EGRESS_ALLOWLIST: ' *.corp.example , API.example.com' }),
+    loadConfig('runner', {
+      ...base,
+      DATA_DIR: dir.path,
+      EXT_EGRESS_ALLOWLIST: ' *.corp.example , API.example.com',
+    }),
   );
   t.equal(registry.service, 'registry');
   t.equal(runner.service, 'runner');
@@ -32,7 +38,12 @@ t.test('a differing shared setting is named', async (t) => {
   t.teardown(dir.remove);
   const a = configFingerprint(loadConfig('registry', { ...base, DATA_DIR: dir.path }));
   const b = configFingerprint(
-    loadConfig('runner', { ...base, DATA_DIR: dir.path, RUNNER_TOKEN: 'another-runner-token-02', STORAGE_S3_BUCKET: 'other' }),
+    loadConfig('runner', {
+      ...base,
+      DATA_DIR: dir.path,
+      RUNNER_TOKEN: 'another-runner-token-02',
+      STORAGE_S3_BUCKET: 'other',
+    }),
   );
   t.not(a.fingerprint, b.fingerprint);
   t.same(compareFingerprints(a, b), ['STORAGE_S3_BUCKET', 'RUNNER_TOKEN']);
@@ -42,5 +53,6 @@ t.test('the fingerprint carries no setting value', async (t) => {
   const dir = tempDir();
   t.teardown(dir.remove);
   const text = JSON.stringify(configFingerprint(loadConfig('registry', { ...base, DATA_DIR: dir.path })));
-  for (const value of [base.RUNNER_TOKEN, KEY, 'bundles', 'api.example.com']) t.notOk(text.includes(value), value);
+  for (const value of [base.RUNNER_TOKEN, KEY, 'bundles', 'api.example.com'])
+    t.notOk(text.includes(value), value);
 });

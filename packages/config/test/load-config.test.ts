@@ -36,10 +36,7 @@ t.test('a bad environment fails with one message naming every bad variable', asy
   t.match(err.message, /Invalid configuration \(2 variables\)/);
   t.match(err.message, /PORT: must be an integer from 0 to 65535 \(got "abc"\)/);
   t.match(err.message, /STORAGE_S3_FORCE_PATH_STYLE: must be true or false \(got "maybe"\)/);
-  t.same(
-    err.problems.map((p) => p.variable).sort(),
-    ['PORT', 'STORAGE_S3_FORCE_PATH_STYLE'],
-  );
+  t.same(err.problems.map((p) => p.variable).sort(), ['PORT', 'STORAGE_S3_FORCE_PATH_STYLE']);
 });
 
 t.test('secret values never appear in errors', async (t) => {
@@ -64,7 +61,13 @@ t.test('empty strings count as unset', async (t) => {
 });
 
 t.test('PORT overrides the service port; HOST and LOG_LEVEL are read', async (t) => {
-  const config = loadConfig('runner', { DATA_DIR: fresh(t), PORT: '9000', RUNNER_PORT: '9100', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+  const config = loadConfig('runner', {
+    DATA_DIR: fresh(t),
+    PORT: '9000',
+    RUNNER_PORT: '9100',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  });
   t.equal(config.port, 9000);
   t.equal(config.host, '127.0.0.1');
   t.equal(config.logLevel, 'warn');
@@ -142,7 +145,10 @@ t.test('local secrets are generated once, kept private, and reused', async (t) =
   for (const name of ['admin-token', 'runner-token', 'secrets-kek'] as const) {
     t.equal(statSync(localSecretPath(dataDir, name)).mode & 0o777, 0o600, `${name} is 0600`);
   }
-  const given = loadConfig('registry', { DATA_DIR: dataDir, REGISTRY_ADMIN_TOKEN: 'operator-chosen-token-123' });
+  const given = loadConfig('registry', {
+    DATA_DIR: dataDir,
+    REGISTRY_ADMIN_TOKEN: 'operator-chosen-token-123',
+  });
   t.equal(given.adminToken, 'operator-chosen-token-123');
 });
 

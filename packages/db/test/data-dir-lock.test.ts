@@ -10,7 +10,10 @@ t.test('one process per embedded data dir', async (t) => {
   // A lock held by a live process (our parent stands in for another Annex process).
   writeFileSync(join(dir.path, 'annex.lock'), String(process.ppid));
   t.throws(() => lockDataDir(dir.path), DataDirInUseError);
-  t.throws(() => lockDataDir(dir.path), /in use by process \d+; stop that process first, or set DATABASE_URL/);
+  t.throws(
+    () => lockDataDir(dir.path),
+    /in use by process \d+; stop that process first, or set DATABASE_URL/,
+  );
 });
 
 t.test('a lock left by a dead process is taken over', async (t) => {

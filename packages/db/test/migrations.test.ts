@@ -1,6 +1,14 @@
 import t from 'tap';
 import { sql } from 'kysely';
-import { listMigrations, migrateToLatest, openDatabase, splitStatements, TENANT_TABLES, withTenant, json } from '@annex/db';
+import {
+  listMigrations,
+  migrateToLatest,
+  openDatabase,
+  splitStatements,
+  TENANT_TABLES,
+  withTenant,
+  json,
+} from '@annex/db';
 import { createEmptyPostgresDatabase, createTestDatabase, testDatabaseKind } from '@annex/test-support';
 import { seedExtension } from './fixtures.js';
 
@@ -26,7 +34,10 @@ t.test(`migrations on ${testDatabaseKind()}`, async (t) => {
     const rows = await sql<{ table_name: string }>`
       select table_name from information_schema.tables
       where table_schema = 'public' and table_name not like 'kysely_%' order by table_name`.execute(db);
-    t.same(rows.rows.map((r) => r.table_name), TABLES);
+    t.same(
+      rows.rows.map((r) => r.table_name),
+      TABLES,
+    );
   });
 
   t.test('tenant tables force row level security', async (t) => {
@@ -66,9 +77,29 @@ t.test(`migrations on ${testDatabaseKind()}`, async (t) => {
   });
 
   t.test('one slug per publisher and name', async (t) => {
-    await db.insertInto('extension_registry').values({ publisher: 'acme', name: 'dup', display_name: null, description: null, latest_version: null, deprecation: null }).execute();
+    await db
+      .insertInto('extension_registry')
+      .values({
+        publisher: 'acme',
+        name: 'dup',
+        display_name: null,
+        description: null,
+        latest_version: null,
+        deprecation: null,
+      })
+      .execute();
     await t.rejects(
-      db.insertInto('extension_registry').values({ publisher: 'acme', name: 'dup', display_name: null, description: null, latest_version: null, deprecation: null }).execute(),
+      db
+        .insertInto('extension_registry')
+        .values({
+          publisher: 'acme',
+          name: 'dup',
+          display_name: null,
+          description: null,
+          latest_version: null,
+          deprecation: null,
+        })
+        .execute(),
       /extension_registry_slug_unique/,
     );
   });
@@ -79,7 +110,15 @@ t.test(`migrations on ${testDatabaseKind()}`, async (t) => {
       withTenant(db, 'tenant-1', (trx) =>
         trx
           .insertInto('tenant_extension_install')
-          .values({ tenant_id: 'tenant-1', registry_id: ext.registryId, version_id: ext.versionId, granted_caps: json([]), egress: json([]), config: json({}), updated_at: new Date() })
+          .values({
+            tenant_id: 'tenant-1',
+            registry_id: ext.registryId,
+            version_id: ext.versionId,
+            granted_caps: json([]),
+            egress: json([]),
+            config: json({}),
+            updated_at: new Date(),
+          })
           .execute(),
       );
     await install();
@@ -91,7 +130,17 @@ t.test(`migrations on ${testDatabaseKind()}`, async (t) => {
     await t.rejects(
       db
         .insertInto('extension_version')
-        .values({ registry_id: ext.registryId, semver: '2.0.0', content_hash: `sha256:${'f'.repeat(64)}`, signature: null, signature_status: 'unsigned', signer: null, sbom_ref: null, manifest: json({}), yank_reason: null })
+        .values({
+          registry_id: ext.registryId,
+          semver: '2.0.0',
+          content_hash: `sha256:${'f'.repeat(64)}`,
+          signature: null,
+          signature_status: 'unsigned',
+          signer: null,
+          sbom_ref: null,
+          manifest: json({}),
+          yank_reason: null,
+        })
         .execute(),
       /foreign key/,
     );
@@ -99,19 +148,33 @@ t.test(`migrations on ${testDatabaseKind()}`, async (t) => {
 });
 
 t.test('statements split at breakpoints; comment-only pieces dropped', async (t) => {
-  t.same(splitStatements('-- a\ncreate table a();\n--> statement-breakpoint\n-- only a comment\n--> statement-breakpoint\nselect 1;'), [
-    '-- a\ncreate table a();',
-    'select 1;',
-  ]);
+  t.same(
+    splitStatements(
+      '-- a\ncreate table a();\n--> statement-breakpoint\n-- only a comment\n--> statement-breakpoint\nselect 1;',
+    ),
+    ['-- a\ncreate table a();', 'select 1;'],
+  );
 });
 
-t.test('instances migrating at once apply each migration once (PostgreSQL advisory lock)', { skip: testDatabaseKind() !== 'postgres' && 'PostgreSQL pass only' }, async (t) => {
-  const empty = await createEmptyPostgresDatabase();
-  t.teardown(() => empty.drop());
-  const instances = await Promise.all([1, 2, 3].map(() => openDatabase({ kind: 'postgres', url: empty.url }, { poolSize: 2 })));
-  t.teardown(() => Promise.all(instances.map((i) => i.close())));
-  const outcomes = await Promise.all(instances.map((i) => migrateToLatest(i.db)));
-  t.same(outcomes.flatMap((o) => o.applied), ['0001_initial'], 'exactly one instance applied it');
-  const rows = await sql<{ n: number }>`select count(*)::int as n from kysely_migration`.execute(instances[0]!.db);
-  t.equal(rows.rows[0]!.n, 1);
-});
+t.test(
+  'instances migrating at once apply each migration once (PostgreSQL advisory lock)',
+  { skip: testDatabaseKind() !== 'postgres' && 'PostgreSQL pass only' },
+  async (t) => {
+    const empty = await createEmptyPostgresDatabase();
+    t.teardown(() => empty.drop());
+    const instances = await Promise.all(
+      [1, 2, 3].map(() => openDatabase({ kind: 'postgres', url: empty.url }, { poolSize: 2 })),
+    );
+    t.teardown(() => Promise.all(instances.map((i) => i.close())));
+    const outcomes = await Promise.all(instances.map((i) => migrateToLatest(i.db)));
+    t.same(
+      outcomes.flatMap((o) => o.applied),
+      ['0001_initial'],
+      'exactly one instance applied it',
+    );
+    const rows = await sql<{ n: number }>`select count(*)::int as n from kysely_migration`.execute(
+      instances[0]!.db,
+    );
+    t.equal(rows.rows[0]!.n, 1);
+  },
+);

@@ -9,12 +9,16 @@ export interface CreateServerOptions {
   logLevel: LogLevel;
   /** Largest JSON body; routes that stream (uploads, gateway) set their own. */
   bodyLimit?: number;
+  /** Where logs go (default stdout); tests pass a stream to read them. */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** A Fastify instance with the conventions both services share: logging, request ids, error shape. */
 export function createServer(options: CreateServerOptions): FastifyInstance {
   const app = Fastify({
-    logger: loggerOptions(options.service, options.logLevel),
+    logger: options.logStream
+      ? { ...loggerOptions(options.service, options.logLevel), stream: options.logStream }
+      : loggerOptions(options.service, options.logLevel),
     genReqId: requestIdFrom,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
@@ -23,6 +27,15 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   });
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+  });
+  // While closing, answers to in-flight requests end their keep-alive connection; otherwise an
+  // idle keep-alive socket would hold close() open until its timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) void reply.header('connection', 'close');
   });
   installErrorHandling(app);
   return app;

@@ -1,11 +1,11 @@
 import type { LogLevel } from '@annex/config';
-import type { FastifyServerOptions } from 'fastify';
+import type { PinoLoggerOptions } from 'fastify/types/logger.js';
 
 /**
  * pino settings shared by both services: the same field names everywhere, credentials redacted,
  * URLs logged without their query string (upload tokens travel there), errors without stack traces.
  */
-export function loggerOptions(service: string, level: LogLevel): NonNullable<FastifyServerOptions['logger']> {
+export function loggerOptions(service: string, level: LogLevel): PinoLoggerOptions {
   return {
     level,
     base: { service },

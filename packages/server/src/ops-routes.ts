@@ -46,13 +46,11 @@ export async function opsRoutes(app: FastifyInstance, options: OpsRoutesOptions)
     const checks = Object.fromEntries(results);
     const down = results.filter(([, status]) => status !== 'ok').map(([name]) => name);
     if (down.length > 0) {
-      return reply
-        .status(503)
-        .send(
-          errorBody('NOT_READY', `not ready: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} down`, {
-            checks,
-          }),
-        );
+      return reply.status(503).send(
+        errorBody('NOT_READY', `not ready: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} down`, {
+          checks,
+        }),
+      );
     }
     return { status: 'ready', checks };
   });

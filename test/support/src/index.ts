@@ -9,3 +9,4 @@ export {
 export { waitFor } from './wait-for.js';
 export { startNode, type RunningProcess } from './child-process.js';
 export { tempDir } from './temp-dir.js';
+export { serviceEnv } from './service-env.js';

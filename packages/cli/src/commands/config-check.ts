@@ -13,7 +13,9 @@ async function fetchFingerprint(base: string, token: string, service: string): P
     throw new CliError(`could not reach the ${service} at ${base}: ${(err as Error).message}`);
   }
   if (response.status === 401) {
-    throw new CliError(`the ${service} refused the token (401); pass the ${service === 'registry' ? 'admin' : 'runner'} token`);
+    throw new CliError(
+      `the ${service} refused the token (401); pass the ${service === 'registry' ? 'admin' : 'runner'} token`,
+    );
   }
   if (!response.ok) throw new CliError(`the ${service} answered HTTP ${response.status}`);
   return (await response.json()) as Fingerprint;
@@ -27,7 +29,11 @@ export function registerConfigCheck(program: Command, output: () => Output): voi
     .description('check that a registry and a runner share the settings they must agree on')
     .requiredOption('--registry <url>', 'registry base URL', process.env.ANNEX_REGISTRY_URL)
     .requiredOption('--runner <url>', 'runner base URL', process.env.RUNNER_BASE_URL)
-    .requiredOption('--admin-token <token>', 'registry admin key (or ANNEX_ADMIN_TOKEN)', process.env.ANNEX_ADMIN_TOKEN)
+    .requiredOption(
+      '--admin-token <token>',
+      'registry admin key (or ANNEX_ADMIN_TOKEN)',
+      process.env.ANNEX_ADMIN_TOKEN,
+    )
     .requiredOption('--runner-token <token>', 'runner token (or RUNNER_TOKEN)', process.env.RUNNER_TOKEN)
     .action(async (opts: { registry: string; runner: string; adminToken: string; runnerToken: string }) => {
       const out = output();
@@ -37,7 +43,12 @@ export function registerConfigCheck(program: Command, output: () => Output): voi
       ]);
       const differing = compareFingerprints(registry, runner);
       out.result(
-        { match: differing.length === 0, differing, registry: registry.fingerprint, runner: runner.fingerprint },
+        {
+          match: differing.length === 0,
+          differing,
+          registry: registry.fingerprint,
+          runner: runner.fingerprint,
+        },
         differing.length === 0
           ? `registry and runner agree (fingerprint ${registry.fingerprint.slice(0, 12)})`
           : `registry and runner differ in: ${differing.join(', ')}; give both services the same values`,
