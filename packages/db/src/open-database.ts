@@ -73,7 +73,9 @@ export async function openDatabase(
       await sql`select 1`.execute(db);
     },
     close: async () => {
-      await db.destroy(); // closes the PGlite instance
+      await db.destroy();
+      // kysely closes the driver only if a query ever ran; an unclosed PGlite keeps a timer alive.
+      if (!client.closed) await client.close();
       unlock();
     },
   };

@@ -1,12 +1,13 @@
 import type { Config } from '@annex/config';
-import {
-  bearerMatches,
-  createServer,
-  opsRoutes,
-  readinessChecks,
-  type ServiceResources,
-} from '@annex/server';
-import type { FastifyInstance } from 'fastify';
+import { createServer, opsRoutes, readinessChecks, type ServiceResources } from '@annex/server';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { apiKeyRoutes } from './api-keys/api-key-routes.js';
+import { createApiKeyService } from './api-keys/api-key-service.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import type { Principal } from './auth/principal.js';
+import { catalogRoutes } from './catalog/catalog-routes.js';
+import { createCatalogService } from './catalog/catalog-service.js';
+import { registerOpenApi } from './http/openapi.js';
 
 export interface RegistryAppOptions {
   config: Config;
@@ -15,11 +16,29 @@ export interface RegistryAppOptions {
 
 /** The registry as a Fastify app: one plugin per resource, registered here in one place. */
 export async function buildRegistryApp({ config, resources }: RegistryAppOptions): Promise<FastifyInstance> {
+  const { db } = resources.database;
   const app = createServer({ service: 'registry', logLevel: config.logLevel });
+  await registerOpenApi(app);
+
+  const authenticator = createAuthenticator(db, config.adminToken);
   await app.register(opsRoutes, {
     config,
     checks: readinessChecks(resources),
-    authorizeOperator: (request) => bearerMatches(request, config.adminToken),
+    authorizeOperator: async (request) =>
+      (await authenticator.authenticate(request).catch(() => undefined))?.role === 'admin',
+  });
+
+  const apiKeys = createApiKeyService(db);
+  const catalog = createCatalogService(db);
+  // Everything under /v1 needs an API key; the hook runs before validation, so a caller without a
+  // key learns nothing about a route's shape.
+  await app.register(async (api) => {
+    api.decorateRequest('principal', undefined);
+    api.addHook('onRequest', async (request: FastifyRequest & { principal?: Principal }) => {
+      request.principal = await authenticator.authenticate(request);
+    });
+    await api.register(apiKeyRoutes, { apiKeys });
+    await api.register(catalogRoutes, { catalog });
   });
   return app;
 }
