@@ -61,9 +61,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService }>
         response: { 200: Type.Object({ items: Type.Array(KeyView) }), ...errorResponses },
       },
     },
-    async (request) => {
-      return { items: await apiKeys.list() };
-    },
+    async () => ({ items: await apiKeys.list() }),
   );
 
   app.delete(
