@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { registerCatalogVerbs } from './commands/catalog.js';
 import { registerConfigCheck } from './commands/config-check.js';
+import { registerKeys } from './commands/keys.js';
+import { registerLogin } from './commands/login.js';
 import { registerMigrate } from './commands/migrate.js';
 import { CliError, createOutput, EXIT, type Output } from './output.js';
 
@@ -11,6 +14,9 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   const output = (): Output => createOutput(Boolean(program.opts().json));
+  registerLogin(program, output);
+  registerCatalogVerbs(program, output);
+  registerKeys(program, output);
   registerMigrate(program, output);
   registerConfigCheck(program, output);
   return program;

@@ -10,3 +10,4 @@ export { waitFor } from './wait-for.js';
 export { startNode, type RunningProcess } from './child-process.js';
 export { tempDir } from './temp-dir.js';
 export { serviceEnv } from './service-env.js';
+export { startTestPlatform, TEST_ADMIN_TOKEN } from './platform.js';
