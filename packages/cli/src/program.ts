@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { registerBuild } from './commands/build.js';
 import { registerCatalogVerbs } from './commands/catalog.js';
+import { registerInit } from './commands/init.js';
 import { registerConfigCheck } from './commands/config-check.js';
 import { registerKeys } from './commands/keys.js';
 import { registerLogin } from './commands/login.js';
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   const output = (): Output => createOutput(Boolean(program.opts().json));
+  registerInit(program, output);
+  registerBuild(program, output);
   registerLogin(program, output);
   registerCatalogVerbs(program, output);
   registerKeys(program, output);

@@ -1,9 +1,26 @@
 // The author-facing API. Everything here also loads in plain Node (the host wrappers then throw until
 // useHostBindings is called), so handlers can be unit-tested without building a component.
 export type * from './wit-types.js';
-export { WIT_PACKAGE, WORLD, HOST_IMPORTS, HANDLER_EXPORT, IMPORT_CAPABILITIES, hostImportObject } from './import-specifiers.js';
+export {
+  WIT_PACKAGE,
+  WORLD,
+  HOST_IMPORTS,
+  HANDLER_EXPORT,
+  IMPORT_CAPABILITIES,
+  hostImportObject,
+} from './import-specifiers.js';
 export { HttpError } from './http-error.js';
-export { bytes, json, text, html, empty, errorResponse, badRequest, notFound, type HeadersInit } from './responses.js';
+export {
+  bytes,
+  json,
+  text,
+  html,
+  empty,
+  errorResponse,
+  badRequest,
+  notFound,
+  type HeadersInit,
+} from './responses.js';
 export { header, queryParam, queryParams, readText, readJson } from './read-request.js';
 export {
   route,
