@@ -23,4 +23,9 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Extension iframe UIs run in the browser.
+    files: ['**/ui/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );
