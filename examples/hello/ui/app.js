@@ -1,4 +1,3 @@
-/* global document */
 import { requestJson } from './bridge.js';
 
 const $ = (id) => document.getElementById(id);

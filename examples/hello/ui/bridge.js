@@ -1,4 +1,3 @@
-/* global window */
 // Calls the extension's own API through the host application that frames this page. The iframe
 // holds no credentials: it posts the request to its parent, which calls the gateway
 // (/api/ext/{ext}/{path}) with the tenant's session and posts the answer back.
