@@ -71,7 +71,12 @@ export {
   trustBundleFromPem,
   type TrustBundle,
 } from './trust-bundle.js';
-export { verifySignature, CODE_SIGNING_EKU, type VerifiedSignature, type VerifyOptions } from './verify-signature.js';
+export {
+  verifySignature,
+  CODE_SIGNING_EKU,
+  type VerifiedSignature,
+  type VerifyOptions,
+} from './verify-signature.js';
 export {
   signaturePolicy,
   type SignatureStatus,

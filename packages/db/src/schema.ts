@@ -59,6 +59,24 @@ export interface ApiKeyTable {
   revoked_at: Timestamp | null;
 }
 
+export type UploadStatus = 'pending' | 'finalizing' | 'finalized' | 'aborted';
+
+export interface ExtensionUploadTable {
+  id: Generated<string>;
+  created_by: string;
+  size: number;
+  sha256: string | null;
+  filename: string | null;
+  staging_key: string;
+  multipart_id: string | null;
+  part_size: number | null;
+  status: ColumnType<UploadStatus, UploadStatus | undefined, UploadStatus>;
+  lease_until: Timestamp | null;
+  result: Json<Record<string, unknown> | null> | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
 export type InstallStatus = 'enabled' | 'disabled' | 'pending';
 
 export interface TenantExtensionInstallTable {
@@ -131,6 +149,7 @@ export interface Database {
   extension_bundle: ExtensionBundleTable;
   extension_version: ExtensionVersionTable;
   api_key: ApiKeyTable;
+  extension_upload: ExtensionUploadTable;
   tenant_extension_install: TenantExtensionInstallTable;
   tenant_extension_secret: TenantExtensionSecretTable;
   extension_event_subscription: ExtensionEventSubscriptionTable;

@@ -20,6 +20,7 @@ const TABLES = [
   'extension_kv',
   'extension_quota_usage',
   'extension_registry',
+  'extension_upload',
   'extension_version',
   'tenant_extension_install',
   'tenant_extension_secret',
@@ -52,7 +53,7 @@ t.test(`migrations on ${testDatabaseKind()}`, async (t) => {
 
   t.test('a second run applies nothing', async (t) => {
     t.same(await migrateToLatest(db), { applied: [] });
-    t.same(await listMigrations(), ['0001_initial']);
+    t.same(await listMigrations(), ['0001_initial', '0002_uploads']);
   });
 
   t.test('one version string per extension', async (t) => {

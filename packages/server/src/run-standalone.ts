@@ -15,7 +15,7 @@ export async function runStandalone(service: 'registry' | 'runner', build: Build
     await app.listen({ port: config.port, host: config.host });
     exitOnSignals({
       logger: app.log,
-      steps: [() => app.close(), async () => resources.storeProbe.close(), () => resources.database.close()],
+      steps: [() => app.close(), async () => resources.store.close(), () => resources.database.close()],
     });
   } catch (err) {
     failStartup(err);

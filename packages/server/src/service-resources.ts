@@ -1,12 +1,12 @@
 import type { Config } from '@annex/config';
 import { migrateToLatest, openDatabase, type AnnexDatabase } from '@annex/db';
-import { createStoreProbe, type StoreProbe } from '@annex/store';
+import { createBundleStore, type BundleStore } from '@annex/store';
 import type { ReadinessCheck } from './ops-routes.js';
 
 /** What both services are built from; tests build them from their own (a cloned database, say). */
 export interface ServiceResources {
   database: AnnexDatabase;
-  storeProbe: StoreProbe;
+  store: BundleStore;
 }
 
 /** Opens the database and migrates it (under kysely's advisory lock, so replicas may start together). */
@@ -18,12 +18,12 @@ export async function openServiceResources(config: Config): Promise<ServiceResou
     await database.close();
     throw err;
   }
-  return { database, storeProbe: createStoreProbe(config.store) };
+  return { database, store: createBundleStore(config.store) };
 }
 
 export function readinessChecks(resources: ServiceResources): ReadinessCheck[] {
   return [
     { name: 'database', check: () => resources.database.ping() },
-    { name: 'store', check: () => resources.storeProbe.check() },
+    { name: 'store', check: () => resources.store.ping() },
   ];
 }

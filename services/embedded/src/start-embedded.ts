@@ -60,7 +60,7 @@ export async function startEmbedded(env: NodeJS.ProcessEnv = process.env): Promi
       resources,
       close: async () => {
         await Promise.all([registry.close(), runner.close()]);
-        resources.storeProbe.close();
+        resources.store.close();
         await resources.database.close();
       },
     };

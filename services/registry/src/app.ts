@@ -8,6 +8,10 @@ import type { Principal } from './auth/principal.js';
 import { catalogRoutes } from './catalog/catalog-routes.js';
 import { createCatalogService } from './catalog/catalog-service.js';
 import { registerOpenApi } from './http/openapi.js';
+import { createFinalizer } from './uploads/finalize-upload.js';
+import { uploadContentRoute } from './uploads/upload-content-route.js';
+import { uploadRoutes } from './uploads/upload-routes.js';
+import { createUploadService } from './uploads/upload-service.js';
 
 export interface RegistryAppOptions {
   config: Config;
@@ -30,6 +34,11 @@ export async function buildRegistryApp({ config, resources }: RegistryAppOptions
 
   const apiKeys = createApiKeyService(db);
   const catalog = createCatalogService(db);
+  const { store } = resources;
+  const uploads = createUploadService({ db, store, config, log: app.log });
+  const finalize = createFinalizer({ db, store, config, catalog, log: app.log });
+  // Authorized by its own rules (API key or upload token), so outside the API-key hook below.
+  await app.register(uploadContentRoute, { uploads, authenticator });
   // Everything under /v1 needs an API key; the hook runs before validation, so a caller without a
   // key learns nothing about a route's shape.
   await app.register(async (api) => {
@@ -38,7 +47,8 @@ export async function buildRegistryApp({ config, resources }: RegistryAppOptions
       request.principal = await authenticator.authenticate(request);
     });
     await api.register(apiKeyRoutes, { apiKeys });
-    await api.register(catalogRoutes, { catalog });
+    await api.register(catalogRoutes, { catalog, store });
+    await api.register(uploadRoutes, { uploads, finalize });
   });
   return app;
 }

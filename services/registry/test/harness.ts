@@ -1,7 +1,7 @@
 import { loadConfig, type Config } from '@annex/config';
 import { json } from '@annex/db';
 import { buildRegistryApp } from '@annex/registry';
-import { createStoreProbe } from '@annex/store';
+import { createBundleStore } from '@annex/store';
 import { createTestDatabase, tempDir, type TestDatabase } from '@annex/test-support';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
@@ -31,7 +31,7 @@ export async function registryHarness(t: Test, env: Record<string, string> = {})
   );
   const app = await buildRegistryApp({
     config,
-    resources: { database, storeProbe: createStoreProbe(config.store) },
+    resources: { database, store: createBundleStore(config.store) },
   });
   t.teardown(async () => {
     await app.close();

@@ -11,3 +11,18 @@ export { startNode, type RunningProcess } from './child-process.js';
 export { tempDir } from './temp-dir.js';
 export { serviceEnv } from './service-env.js';
 export { startTestPlatform, TEST_ADMIN_TOKEN } from './platform.js';
+export {
+  scaffoldManifest,
+  tempDirPath,
+  makeProject,
+  listTree,
+  tarHeader,
+  paxHeader,
+  tarEntryBytes,
+  tarArchive,
+  zstdCompress,
+  manifestEntry,
+  countingSource,
+  END_OF_ARCHIVE,
+  type RawEntry,
+} from './bundle-fixtures.js';

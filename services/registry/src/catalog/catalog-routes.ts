@@ -8,6 +8,8 @@ import {
   Nullable,
   PUBLISHER_PATTERN,
 } from '../http/schemas.js';
+import type { BundleStore } from '@annex/store';
+import { sendBundle } from './bundle-download.js';
 import type { CatalogService } from './catalog-service.js';
 
 const Deprecation = Nullable(
@@ -65,10 +67,10 @@ const VersionParams = Type.Object({
 const tags = ['catalog'];
 
 /** Catalog routes of SPEC section 5. */
-export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: CatalogService }> = async (
-  app,
-  { catalog },
-) => {
+export const catalogRoutes: FastifyPluginAsyncTypebox<{
+  catalog: CatalogService;
+  store: BundleStore;
+}> = async (app, { catalog, store }) => {
   app.post(
     '/v1/extensions',
     {
@@ -157,6 +159,27 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: CatalogService 
       },
     },
     async (request) => catalog.version(principalOf(request), request.params.ext, request.params.version),
+  );
+
+  app.get(
+    '/v1/extensions/:ext/versions/:version/bundle',
+    {
+      schema: {
+        tags,
+        summary: 'Download the bundle (302 to a presigned URL on S3; streamed from the filesystem store)',
+        params: VersionParams,
+        response: errorResponses,
+      },
+    },
+    async (request, reply) => {
+      const version = await catalog.version(principalOf(request), request.params.ext, request.params.version);
+      return sendBundle(
+        reply,
+        store,
+        version.contentHash,
+        `${version.extension.slug}-${version.version}.tar.zst`,
+      );
+    },
   );
 
   app.post(
