@@ -10,8 +10,8 @@ export interface CliResult {
 }
 
 /** Runs the built `annex` binary as a user would, with only the given environment. */
-export async function annex(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const proc = startNode(bin, env, args);
+export async function annex(args: string[], env: Record<string, string>, cwd?: string): Promise<CliResult> {
+  const proc = startNode(bin, env, args, cwd);
   const code = await proc.exited;
   return { code, stdout: proc.stdout(), stderr: proc.stderr() };
 }

@@ -13,8 +13,14 @@ export interface RunningProcess {
 }
 
 /** Starts `node script` with `env` (on top of PATH only, so the developer's variables never leak in). */
-export function startNode(script: string, env: Record<string, string>, args: string[] = []): RunningProcess {
+export function startNode(
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  cwd?: string,
+): RunningProcess {
   const child = spawn(process.execPath, [script, ...args], {
+    ...(cwd ? { cwd } : {}),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,46 @@
+import S3rver from 's3rver';
+import type { StoreSettings } from '@annex/config';
+import { tempDir } from '@annex/test-support';
+
+export type S3Settings = Extract<StoreSettings, { kind: 's3' }>;
+
+export interface RunningS3rver {
+  endpoint: string;
+  /** Settings of a store on `bucket` (created at start) with s3rver's default credentials. */
+  settings(overrides?: Partial<S3Settings>): S3Settings;
+  close(): Promise<void>;
+}
+
+export const BUCKET = 'bundles';
+
+/** s3rver on 127.0.0.1, a port picked by the OS and a fresh directory, with one bucket. */
+export async function startS3rver(): Promise<RunningS3rver> {
+  const dir = tempDir('annex-s3rver-');
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: dir.path,
+    configureBuckets: [{ name: BUCKET, configs: [] }],
+  });
+  const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    settings: (overrides = {}) => ({
+      kind: 's3',
+      bucket: BUCKET,
+      region: 'us-east-1',
+      endpoint,
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+      forcePathStyle: true,
+      base: 'sha256/',
+      ...overrides,
+    }),
+    close: async () => {
+      await server.close();
+      dir.remove();
+    },
+  };
+}
