@@ -5,6 +5,7 @@ import { registerInit } from './commands/init.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerPack } from './commands/pack.js';
+import { registerPublish } from './commands/publish.js';
 import { registerSign } from './commands/sign.js';
 import { registerVerify } from './commands/verify.js';
 import { registerConfigCheck } from './commands/config-check.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerVerify(program, output);
   registerInspect(program, output);
   registerLogin(program, output);
+  registerPublish(program, output);
   registerCatalogVerbs(program, output);
   registerKeys(program, output);
   registerMigrate(program, output);

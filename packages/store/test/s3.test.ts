@@ -24,7 +24,7 @@ import {
   type BundleStore,
 } from '@annex/store';
 import { chunked, generated, MiB, newBundle, newUploadId, readAll, runContract, sha256 } from './contract.js';
-import { startS3rver, type S3Settings } from './s3rver-server.js';
+import { startS3rver, type S3Settings } from '@annex/test-support';
 
 const s3 = await startS3rver();
 t.teardown(() => s3.close());

@@ -26,3 +26,4 @@ export {
   END_OF_ARCHIVE,
   type RawEntry,
 } from './bundle-fixtures.js';
+export { startS3rver, BUCKET, type RunningS3rver, type S3Settings } from './s3rver-server.js';

@@ -1,6 +1,6 @@
 import S3rver from 's3rver';
 import type { StoreSettings } from '@annex/config';
-import { tempDir } from '@annex/test-support';
+import { tempDir } from './temp-dir.js';
 
 export type S3Settings = Extract<StoreSettings, { kind: 's3' }>;
 
@@ -8,6 +8,7 @@ export interface RunningS3rver {
   endpoint: string;
   /** Settings of a store on `bucket` (created at start) with s3rver's default credentials. */
   settings(overrides?: Partial<S3Settings>): S3Settings;
+  env(): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -27,6 +28,14 @@ export async function startS3rver(): Promise<RunningS3rver> {
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
+    /** The same store as environment variables for a service. */
+    env: () => ({
+      STORAGE_S3_ENDPOINT: endpoint,
+      STORAGE_S3_BUCKET: BUCKET,
+      STORAGE_S3_ACCESS_KEY: 'S3RVER',
+      STORAGE_S3_SECRET_KEY: 'S3RVER',
+      STORAGE_S3_FORCE_PATH_STYLE: 'true',
+    }),
     settings: (overrides = {}) => ({
       kind: 's3',
       bucket: BUCKET,
