@@ -141,6 +141,21 @@ t.test(`uploads and finalize on the filesystem store (${testDatabaseKind()})`, a
     t.equal(fin.json().error.code, 'UPLOAD_INCOMPLETE', 'nothing partial was kept');
   });
 
+  t.test('a staged object over the cap or of another size is refused at finalize', async (t) => {
+    const { createBundleStore } = await import('@annex/store');
+    const store = createBundleStore(h.config.store);
+    const big = (await h.call('POST', '/v1/uploads', acme, { size: 100 })).json();
+    await store.put(store.stagingKey(big.uploadId), Buffer.alloc(2 * 1024 * 1024));
+    const tooLarge = await h.call('POST', `/v1/uploads/${big.uploadId}/finalize`, acme, {});
+    t.equal(tooLarge.statusCode, 413);
+    t.equal(tooLarge.json().error.code, 'BUNDLE_TOO_LARGE');
+    const other = (await h.call('POST', '/v1/uploads', acme, { size: 100 })).json();
+    await store.put(store.stagingKey(other.uploadId), Buffer.alloc(50));
+    const mismatch = await h.call('POST', `/v1/uploads/${other.uploadId}/finalize`, acme, {});
+    t.equal(mismatch.statusCode, 400);
+    t.equal(mismatch.json().error.code, 'SIZE_MISMATCH');
+  });
+
   t.test('hash mismatch: the staged bytes do not hash to the declared sha256', async (t) => {
     const bytes = await makeBundle({ version: '3.0.0' });
     const init = (
