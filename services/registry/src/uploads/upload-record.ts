@@ -1,22 +1,10 @@
-import type { Database, UploadStatus } from '@annex/db';
-import type { Kysely } from 'kysely';
+import type { Database, ExtensionUploadTable } from '@annex/db';
+import type { Kysely, Selectable } from 'kysely';
 import type { Principal } from '../auth/principal.js';
 import { RegistryError } from '../registry-error.js';
 
-export interface UploadRecord {
-  id: string;
-  created_by: string;
-  size: number;
-  sha256: string | null;
-  filename: string | null;
-  staging_key: string;
-  multipart_id: string | null;
-  part_size: number | null;
-  status: UploadStatus;
-  lease_until: Date | null;
-  result: Record<string, unknown> | null;
-  expires_at: Date;
-}
+/** An upload row as selected. */
+export type UploadRecord = Selectable<ExtensionUploadTable>;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
