@@ -27,3 +27,4 @@ export {
   type RawEntry,
 } from './bundle-fixtures.js';
 export { startS3rver, BUCKET, type RunningS3rver, type S3Settings } from './s3rver-server.js';
+export { launchBrowser, CHROMIUM } from './browser.js';
