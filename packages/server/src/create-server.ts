@@ -2,7 +2,15 @@ import type { LogLevel } from '@annex/config';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installErrorHandling } from './error-handler.js';
 import { loggerOptions } from './logger.js';
+import { createServiceMetrics, installHttpMetrics, type ServiceMetrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This service's Prometheus registry and shared instruments (`/metrics`). */
+    metrics: ServiceMetrics;
+  }
+}
 
 export interface CreateServerOptions {
   service: 'registry' | 'runner';
@@ -38,5 +46,8 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     if (closing) void reply.header('connection', 'close');
   });
   installErrorHandling(app);
+  const metrics = createServiceMetrics(options.service);
+  app.decorate('metrics', metrics);
+  installHttpMetrics(app, metrics);
   return app;
 }

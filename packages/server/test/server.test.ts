@@ -162,3 +162,21 @@ t.test('readiness names what is down; the fingerprint needs an operator', async 
   t.equal(fp.json().service, 'registry');
   t.match(fp.json().fingerprint, /^[0-9a-f]{64}$/);
 });
+
+t.test('/metrics: request durations by route template and status, no raw URLs', async (t) => {
+  const server = createServer({ service: 'runner', logLevel: 'silent' });
+  server.get('/items/:id', async () => ({ ok: true }));
+  t.teardown(() => server.close());
+  for (const id of ['1', '2', 'tenant-secret-id']) await server.inject({ url: `/items/${id}` });
+  await server.inject({ url: '/nowhere' });
+  const res = await server.inject({ url: '/metrics' });
+  t.equal(res.statusCode, 200);
+  t.match(res.headers['content-type'], /text\/plain/);
+  t.match(
+    res.body,
+    /annex_http_request_duration_seconds_count\{service="runner",method="GET",route="\/items\/:id",status="200"\} 3/,
+  );
+  t.match(res.body, /route="unmatched",status="404"/);
+  t.notMatch(res.body, /tenant-secret-id/);
+  t.match(res.body, /annex_process_resident_memory_bytes/);
+});
