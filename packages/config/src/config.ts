@@ -20,6 +20,7 @@ export interface EnvValues {
   RUNNER_TOKEN?: string;
   EXT_GATEWAY_TIMEOUT_MS: number;
   EXT_GATEWAY_MAX_BODY_BYTES: number;
+  EXT_GATEWAY_RATE_LIMIT: number;
   SIGNING_TRUST_BUNDLE?: string;
   SECRETS_KEK?: string;
   EXT_EGRESS_ALLOWLIST: string;

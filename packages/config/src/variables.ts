@@ -112,6 +112,12 @@ export const VARIABLES = {
   EXT_GATEWAY_MAX_BODY_BYTES: {
     schema: bytes(10 * MiB, 'gateway body cap'),
     description: 'Largest request body the gateway forwards (else 413).',
+    services: BOTH,
+  },
+  EXT_GATEWAY_RATE_LIMIT: {
+    schema: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 600, description: 'calls per minute' }),
+    description:
+      'Gateway calls per minute per tenant and extension (else 429 with `Retry-After`); `0` turns limiting off. Counted in Redis when `REDIS_URL` is set.',
     services: REGISTRY,
   },
   SIGNING_TRUST_BUNDLE: {
@@ -139,7 +145,7 @@ export const VARIABLES = {
   EXT_MAX_BUNDLE_BYTES: {
     schema: bytes(200 * MiB, 'bundle cap'),
     description: 'Largest bundle accepted for upload (413 `BUNDLE_TOO_LARGE`).',
-    services: REGISTRY,
+    services: BOTH,
   },
   EXT_MULTIPART_THRESHOLD_BYTES: {
     schema: bytes(64 * MiB, 'multipart threshold', 5 * MiB),

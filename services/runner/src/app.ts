@@ -7,19 +7,61 @@ import {
   type ServiceResources,
 } from '@annex/server';
 import type { FastifyInstance } from 'fastify';
+import type { UnsafeTestOnlyEgress } from './egress/test-only-egress.js';
+import { executeRoute } from './execute/execute-route.js';
+import { warmupRoute } from './execute/warmup-route.js';
+import { cacheStatsRoute } from './metrics/cache-stats-route.js';
+import { runnerErrors } from './runner-errors.js';
+import { runnerLimits, type RunnerLimitOverrides } from './runner-limits.js';
+import { createRunnerRuntime, type RunnerRuntime } from './runner-runtime.js';
 
 export interface RunnerAppOptions {
   config: Config;
   resources: ServiceResources;
+  /** Built-in limits to change (tests use small ones); the environment's limits come from `config`. */
+  limits?: RunnerLimitOverrides;
+  /** Where logs go (default stdout); tests read guest log lines from it. */
+  logStream?: NodeJS.WritableStream;
+  /** FOR TESTS ONLY; see egress/test-only-egress.ts. No configuration can set it. */
+  unsafeTestOnlyEgress?: UnsafeTestOnlyEgress;
 }
 
-/** The runner as a Fastify app. */
-export async function buildRunnerApp({ config, resources }: RunnerAppOptions): Promise<FastifyInstance> {
-  const app = createServer({ service: 'runner', logLevel: config.logLevel });
+declare module 'fastify' {
+  interface FastifyInstance {
+    runner: RunnerRuntime;
+  }
+}
+
+/** The runner as a Fastify app (SPEC section 6). */
+export async function buildRunnerApp(options: RunnerAppOptions): Promise<FastifyInstance> {
+  const { config, resources } = options;
+  const app = createServer({
+    service: 'runner',
+    logLevel: config.logLevel,
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
+  const runtime = await createRunnerRuntime({
+    config,
+    resources,
+    limits: runnerLimits(config, options.limits),
+    log: app.log,
+    unsafeTestOnlyEgress: options.unsafeTestOnlyEgress,
+  });
+  app.decorate('runner', runtime);
+  app.addHook('onClose', () => runtime.close());
   await app.register(opsRoutes, {
     config,
     checks: readinessChecks(resources),
     authorizeOperator: (request) => bearerMatches(request, config.runnerToken),
+  });
+  // Every runner API route needs RUNNER_TOKEN; checked before the body is read or validated.
+  await app.register(async (api) => {
+    api.addHook('onRequest', async (request) => {
+      if (!bearerMatches(request, config.runnerToken)) throw runnerErrors.unauthorized();
+    });
+    await api.register(executeRoute, { runtime });
+    await api.register(warmupRoute, { runtime });
+    await api.register(cacheStatsRoute, { runtime });
   });
   return app;
 }

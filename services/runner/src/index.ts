@@ -1,1 +1,11 @@
 export { buildRunnerApp, type RunnerAppOptions } from './app.js';
+export { runnerLimits, type RunnerLimits, type RunnerLimitOverrides } from './runner-limits.js';
+export type { UnsafeTestOnlyEgress } from './egress/test-only-egress.js';
+export type { CacheStats } from './metrics/cache-stats.js';
+export type { PoolStats } from './pool/worker-pool.js';
+export type { ExecuteEnvelope, ExecuteAnswer } from './execute/execute-schema.js';
+export { patchMemoryMaximum, pagesForMiB } from './module-cache/patch-memory.js';
+export { forbiddenKind } from './egress/forbidden-addresses.js';
+export { egressAllowlist, ruleMatches, targetOf } from './egress/egress-allowlist.js';
+export { createKvStore, KvError, type KvStore } from './host/kv/kv-store.js';
+export { IdempotencyStore, requestFingerprint } from './idempotency/idempotency-store.js';
