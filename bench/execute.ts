@@ -6,7 +6,7 @@
  *   - cold start: the first execute of a freshly published hash, against a bare in-process
  *     transpile + compile + instantiate + call of the same component.
  *
- *   npx tsc -b && node --import=tsx services/runner/scripts/measure-execute.ts
+ *   pnpm build && node --import=tsx bench/execute.ts    (writes bench/results/execute.json)
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -249,7 +249,7 @@ const results: Record<string, unknown> = {};
 const echo = await buildEchoComponent();
 const hello = await readFile((await buildHelloComponent({ cache: true })).outFile);
 const helloCaps = ['cap:context.read', 'cap:log.emit', 'cap:storage.kv'];
-const { wasiImports } = await import('../dist/host/wasi/wasi-imports.js');
+const { wasiImports } = await import('../services/runner/dist/host/wasi/wasi-imports.js');
 const helloHost = {
   ...wasiImports(),
   'annex:extension/context': { get: () => ({}), user: () => undefined },
@@ -314,7 +314,16 @@ for (const [name, component, path, providers, imports] of [
   await baseline.close();
 }
 
-console.log(JSON.stringify({ node: process.version, workers: config.runnerWorkers, results }, null, 2));
+const report = {
+  name: 'execute',
+  date: new Date().toISOString(),
+  machine: { cores: (await import('node:os')).availableParallelism(), node: process.version },
+  workers: config.runnerWorkers,
+  results,
+};
+await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+await writeFile(new URL('./results/execute.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+console.log(JSON.stringify(report, null, 2));
 await app.close();
 await database.close();
 agent.destroy();
