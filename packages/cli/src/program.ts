@@ -12,6 +12,8 @@ import { registerConfigCheck } from './commands/config-check.js';
 import { registerKeys } from './commands/keys.js';
 import { registerLogin } from './commands/login.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerInstallVerbs } from './commands/installs.js';
+import { registerSecretVerbs } from './commands/secrets.js';
 import { CliError, createOutput, EXIT, type Output } from './output.js';
 
 /** The `annex` command: every verb registers itself; `--json` works on all of them. */
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
   registerPublish(program, output);
   registerCatalogVerbs(program, output);
   registerKeys(program, output);
+  registerInstallVerbs(program, output);
+  registerSecretVerbs(program, output);
   registerMigrate(program, output);
   registerConfigCheck(program, output);
   return program;

@@ -17,13 +17,13 @@ t.test(`annex migrate (${testDatabaseKind()})`, async (t) => {
   t.equal(await first.exited, 0, first.stderr());
   t.same(JSON.parse(first.stdout()), {
     database: testDatabaseKind(),
-    applied: ['0001_initial', '0002_uploads'],
-    current: '0002_uploads',
+    applied: ['0001_initial', '0002_uploads', '0003_installs'],
+    current: '0003_installs',
   });
 
   const second = startNode(bin, env, ['migrate']);
   t.equal(await second.exited, 0);
-  t.match(second.stdout(), /already up to date \(0002_uploads\)/);
+  t.match(second.stdout(), /already up to date \(0003_installs\)/);
 });
 
 t.test('annex migrate with a bad DATABASE_URL exits 2 with one line', async (t) => {

@@ -1,13 +1,67 @@
+import { callExtension, type GatewayCallOptions } from './gateway-call.js';
 import { createTransport, type ClientOptions, type Transport } from './transport.js';
-import type { ApiKey, Extension, Page, Role, Version, VersionDetail } from './types.js';
+import type {
+  ApiKey,
+  Execution,
+  Extension,
+  Grants,
+  Install,
+  InstallInput,
+  Page,
+  Resolved,
+  Role,
+  SecretList,
+  UpdateInput,
+  Version,
+  VersionDetail,
+} from './types.js';
 
 const seg = encodeURIComponent;
+
+/** One tenant's installs, secrets, resolve and execution log (`/v1/tenants/{tenantId}/…`). */
+function tenantApi(call: Transport, tenantId: string) {
+  const base = `/v1/tenants/${seg(tenantId)}`;
+  const install = (ext: string) => `${base}/installs/${seg(ext)}`;
+  return {
+    installs: {
+      create: (input: InstallInput) => call<Install>('POST', `${base}/installs`, { body: input }),
+      list: () => call<{ items: Install[] }>('GET', `${base}/installs`),
+      get: (ext: string) => call<Install>('GET', install(ext)),
+      enable: (ext: string) => call<Install>('POST', `${install(ext)}/enable`),
+      disable: (ext: string) => call<Install>('POST', `${install(ext)}/disable`),
+      /** Upgrade or rollback; 409 APPROVAL_REQUIRED (details: version, capabilities, egress) unless `approve`. */
+      update: (ext: string, input: UpdateInput) =>
+        call<Install>('POST', `${install(ext)}/update`, { body: input }),
+      patch: (ext: string, input: Grants) => call<Install>('PATCH', install(ext), { body: input }),
+      uninstall: (ext: string) => call<void>('DELETE', install(ext)),
+    },
+    secrets: {
+      /** Write-only: sets the named values (`null` removes one); answers names and versions. */
+      set: (ext: string, values: Record<string, string | null>) =>
+        call<SecretList>('PUT', `${install(ext)}/secrets`, { body: values }),
+      list: (ext: string) => call<SecretList>('GET', `${install(ext)}/secrets`),
+      remove: (ext: string, name: string) => call<void>('DELETE', `${install(ext)}/secrets/${seg(name)}`),
+    },
+    /** What an external gateway sends the runner for `method path`. */
+    resolve: (ext: string, request: { method: string; path: string }) =>
+      call<Resolved>('GET', `${install(ext)}/resolve`, { query: request }),
+    executions: {
+      list: (query: { extension?: string; status?: string; since?: string; limit?: number } = {}) =>
+        call<{ items: Execution[] }>('GET', `${base}/executions`, { query }),
+    },
+  };
+}
 
 /** A typed client for the registry's API, for host apps and the `annex` CLI. */
 export function createClient(options: ClientOptions) {
   const call: Transport = createTransport(options);
   return {
     call,
+    /** Installs, secrets, resolve and executions of one tenant. */
+    tenant: (tenantId: string) => tenantApi(call, tenantId),
+    /** Calls an extension through the gateway (`/api/ext/{ext}/{path}`). */
+    callExtension: (ext: string, path: string, request?: GatewayCallOptions) =>
+      callExtension(options, ext, path, request),
     apiKeys: {
       create: (input: { role: Role; publishers?: string[]; tenantId?: string; name?: string }) =>
         call<ApiKey & { key: string }>('POST', '/v1/api-keys', { body: input }),

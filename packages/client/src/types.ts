@@ -66,3 +66,88 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
+
+export type InstallStatus = 'enabled' | 'disabled' | 'pending';
+
+/** An install (SPEC section 10), with the pending update and missing secrets the registry adds. */
+export interface Install {
+  id: string;
+  tenantId: string;
+  extension: { id: string; slug: string };
+  version: string;
+  contentHash: string;
+  status: InstallStatus;
+  grantedCaps: string[];
+  egress: string[];
+  config: Record<string, unknown>;
+  uiUrl: string | null;
+  missingSecrets: string[];
+  pendingUpdate: {
+    version: string;
+    newCapabilities: string[];
+    newEgress: string[];
+    requestedAt: string;
+  } | null;
+  createdAt: string;
+  updatedAt: string;
+  /** On install and update: a deprecation, or egress left out because of the platform ceiling. */
+  warning?: string;
+}
+
+export interface Grants {
+  grantedCaps?: string[];
+  egress?: string[];
+  config?: Record<string, unknown>;
+}
+
+export interface InstallInput extends Grants {
+  extension: string;
+  /** Exact version, `latest` (the default) or a SemVer range. */
+  version?: string;
+}
+
+export interface UpdateInput extends Grants {
+  version: string;
+  /** Grant what the target asks for beyond the current grants (else 409 APPROVAL_REQUIRED). */
+  approve?: boolean;
+}
+
+export interface SecretList {
+  items: { name: string; version: number; createdAt: string; updatedAt: string }[];
+  missing: string[];
+}
+
+export interface Resolved {
+  installId: string;
+  extensionId: string;
+  versionId: string;
+  version: string;
+  contentHash: string;
+  endpoint: { method: string; path: string; handler?: string };
+  config: Record<string, unknown>;
+  providers: string[];
+  egress: string[];
+  secretEnvelope: { ciphertext_b64: string; key_id: string };
+  limits: { timeout_ms: number; memory_mb: number };
+}
+
+export interface Execution {
+  id: string;
+  requestId: string;
+  extensionId: string;
+  installId: string | null;
+  status: number | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  metrics: Record<string, unknown>;
+}
+
+/** An extension's answer through the gateway. */
+export interface GatewayResponse {
+  status: number;
+  headers: Headers;
+  body: Uint8Array;
+  requestId: string | null;
+}

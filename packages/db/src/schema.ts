@@ -88,8 +88,23 @@ export interface TenantExtensionInstallTable {
   granted_caps: Json<string[]>;
   egress: Json<string[]>;
   config: Json<Record<string, unknown>>;
+  /** An update waiting for approval of new grants (migration 0003); null when none. */
+  pending_update: Json<PendingUpdate | null> | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
+}
+
+/** `tenant_extension_install.pending_update`: the target of an update that needs `approve: true`. */
+export interface PendingUpdate {
+  versionId: string;
+  version: string;
+  grantedCaps: string[];
+  egress: string[];
+  config?: Record<string, unknown>;
+  /** What the target asks for beyond the install's grants. */
+  newCapabilities: string[];
+  newEgress: string[];
+  requestedAt: string;
 }
 
 export interface TenantExtensionSecretTable {
@@ -99,6 +114,7 @@ export interface TenantExtensionSecretTable {
   ciphertext: string;
   key_id: string;
   version: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
   updated_at: Timestamp;
 }
 

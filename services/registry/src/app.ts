@@ -7,7 +7,21 @@ import { createAuthenticator } from './auth/authenticate.js';
 import type { Principal } from './auth/principal.js';
 import { catalogRoutes } from './catalog/catalog-routes.js';
 import { createCatalogService } from './catalog/catalog-service.js';
+import { executionRoutes } from './executions/execution-routes.js';
+import { createExecutionLog } from './executions/execution-log.js';
+import { createGatewayService } from './gateway/gateway-service.js';
+import { createRateLimitRedis, registerGatewayRateLimit } from './gateway/gateway-rate-limit.js';
+import { gatewayRoutes } from './gateway/gateway-routes.js';
+import { createInstallCache } from './gateway/install-cache.js';
+import { loadInstallTarget } from './gateway/install-target.js';
+import { resolveRoute } from './gateway/resolve-route.js';
+import { createRunnerClient, type RunnerClient } from './gateway/runner-client.js';
 import { registerOpenApi } from './http/openapi.js';
+import { createInstallChanges } from './installs/install-changes.js';
+import { installRoutes } from './installs/install-routes.js';
+import { createInstallService } from './installs/install-service.js';
+import { secretRoutes } from './secrets/secret-routes.js';
+import { createSecretService } from './secrets/secret-service.js';
 import { createFinalizer } from './uploads/finalize-upload.js';
 import { uploadContentRoute } from './uploads/upload-content-route.js';
 import { uploadRoutes } from './uploads/upload-routes.js';
@@ -16,18 +30,43 @@ import { createUploadService } from './uploads/upload-service.js';
 export interface RegistryAppOptions {
   config: Config;
   resources: ServiceResources;
+  /** How the gateway reaches the runner; default: HTTP to RUNNER_BASE_URL (tests may pass their own). */
+  runnerClient?: RunnerClient;
+  /** How long the gateway trusts a cached install lookup (default 5 s): the staleness bound across instances. */
+  installCacheTtlMs?: number;
+  /** Where logs go (default stdout); tests pass a stream to read them. */
+  logStream?: NodeJS.WritableStream;
 }
 
+const INSTALL_CACHE_TTL_MS = 5000;
+const INSTALL_CACHE_ENTRIES = 10_000;
+/** Base64 grows the guest body by 4/3; headers and metrics fit in the rest. */
+const answerCap = (maxResponseBytes: number) => Math.ceil((maxResponseBytes * 4) / 3) + 1024 * 1024;
+
 /** The registry as a Fastify app: one plugin per resource, registered here in one place. */
-export async function buildRegistryApp({ config, resources }: RegistryAppOptions): Promise<FastifyInstance> {
+export async function buildRegistryApp(options: RegistryAppOptions): Promise<FastifyInstance> {
+  const { config, resources } = options;
   const { db } = resources.database;
-  const app = createServer({ service: 'registry', logLevel: config.logLevel });
+  const app = createServer({
+    service: 'registry',
+    logLevel: config.logLevel,
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
   await registerOpenApi(app);
 
+  const redis = config.env.REDIS_URL ? createRateLimitRedis(config.env.REDIS_URL, app.log) : undefined;
+  if (redis) {
+    app.addHook('onClose', async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    });
+  }
   const authenticator = createAuthenticator(db, config.adminToken);
   await app.register(opsRoutes, {
     config,
-    checks: readinessChecks(resources),
+    checks: [
+      ...readinessChecks(resources),
+      ...(redis ? [{ name: 'redis', check: async () => void (await redis.ping()) }] : []),
+    ],
     authorizeOperator: async (request) =>
       (await authenticator.authenticate(request).catch(() => undefined))?.role === 'admin',
   });
@@ -37,8 +76,46 @@ export async function buildRegistryApp({ config, resources }: RegistryAppOptions
   const { store } = resources;
   const uploads = createUploadService({ db, store, config, log: app.log });
   const finalize = createFinalizer({ db, store, config, catalog, log: app.log });
+  const changes = createInstallChanges();
+  const installs = createInstallService({ db, config, catalog, changes });
+  const secrets = createSecretService({ db, keks: config.keks, catalog, changes });
+  const executions = createExecutionLog({ db, catalog });
+  const cache = createInstallCache(
+    {
+      ttlMs: options.installCacheTtlMs ?? INSTALL_CACHE_TTL_MS,
+      maxEntries: INSTALL_CACHE_ENTRIES,
+      load: (tenantId, ref) => loadInstallTarget(db, config, tenantId, ref),
+    },
+    changes,
+  );
+  app.addHook('onClose', async () => cache.close());
+  const runner =
+    options.runnerClient ??
+    createRunnerClient({
+      baseUrl: config.runnerBaseUrl,
+      token: config.runnerToken,
+      timeoutMs: config.env.EXT_GATEWAY_TIMEOUT_MS,
+      maxAnswerBytes: answerCap(config.env.EXT_MAX_RESPONSE_BYTES),
+    });
+  const gateway = createGatewayService({ cache, runner });
+
   // Authorized by its own rules (API key or upload token), so outside the API-key hook below.
   await app.register(uploadContentRoute, { uploads, authenticator });
+  // The gateway authenticates itself too (tenant key, or gateway key with x-tenant-id).
+  await app.register(async (scope) => {
+    const limiter = await registerGatewayRateLimit(scope, {
+      max: config.env.EXT_GATEWAY_RATE_LIMIT,
+      windowMs: 60_000,
+      ...(redis ? { redis } : {}),
+    });
+    await scope.register(gatewayRoutes, {
+      gateway,
+      executions,
+      authenticator,
+      limiter,
+      maxBodyBytes: config.env.EXT_GATEWAY_MAX_BODY_BYTES,
+    });
+  });
   // Everything under /v1 needs an API key; the hook runs before validation, so a caller without a
   // key learns nothing about a route's shape.
   await app.register(async (api) => {
@@ -49,6 +126,10 @@ export async function buildRegistryApp({ config, resources }: RegistryAppOptions
     await api.register(apiKeyRoutes, { apiKeys });
     await api.register(catalogRoutes, { catalog, store });
     await api.register(uploadRoutes, { uploads, finalize });
+    await api.register(installRoutes, { installs });
+    await api.register(secretRoutes, { secrets });
+    await api.register(resolveRoute, { gateway });
+    await api.register(executionRoutes, { executions });
   });
   return app;
 }

@@ -31,13 +31,57 @@ const STATUS = {
   NOT_MULTIPART: 400,
   INVALID_PARTS: 400,
   STORE_UNAVAILABLE: 503,
+  // Installs and secrets (SPEC sections 5 and 10).
+  TENANT_NOT_FOUND: 404,
+  INSTALL_NOT_FOUND: 404,
+  ALREADY_INSTALLED: 409,
+  APPROVAL_REQUIRED: 409,
+  GRANT_NOT_REQUESTED: 400,
+  EGRESS_NOT_REQUESTED: 400,
+  EGRESS_NOT_ALLOWED: 400,
+  INVALID_CONFIG: 400,
+  VERSION_UNAVAILABLE: 400,
+  SECRET_NOT_DECLARED: 400,
+  SECRET_NOT_FOUND: 404,
+  SECRETS_UNREADABLE: 500,
+  // Resolve and the gateway.
+  EXTENSION_NOT_AVAILABLE: 404,
+  ENDPOINT_NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  RUNNER_UNAVAILABLE: 502,
+  RUNNER_ERROR: 502,
+  RESPONSE_TOO_LARGE: 502,
+  GATEWAY_TIMEOUT: 504,
+  // Runner answers the gateway passes through with their own status (SPEC section 10).
+  CONCURRENCY_LIMIT: 429,
+  TIMEOUT: 504,
+  IDEMPOTENCY_KEY_REUSED: 409,
 } as const;
 
 export type RegistryErrorCode = keyof typeof STATUS;
 
+export interface RegistryErrorOptions {
+  /** For 429 and 503: when the caller may try again (answered as `Retry-After`). */
+  retryAfterSeconds?: number;
+}
+
 export class RegistryError extends HttpError {
-  constructor(code: RegistryErrorCode, message: string, details?: Record<string, unknown>) {
-    super(STATUS[code], code, message, details);
+  constructor(
+    code: RegistryErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    options: RegistryErrorOptions = {},
+  ) {
+    super(
+      STATUS[code],
+      code,
+      message,
+      details,
+      options.retryAfterSeconds === undefined
+        ? undefined
+        : { 'retry-after': String(Math.max(1, Math.ceil(options.retryAfterSeconds))) },
+    );
     this.name = 'RegistryError';
   }
 }

@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from '@annex/config';
 import { json } from '@annex/db';
-import { buildRegistryApp } from '@annex/registry';
+import { buildRegistryApp, type RegistryAppOptions } from '@annex/registry';
 import { createBundleStore } from '@annex/store';
 import { createTestDatabase, tempDir, type TestDatabase } from '@annex/test-support';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -21,9 +21,14 @@ export interface Harness {
 }
 
 /** The registry in-process over a fresh test database and a temp data dir. */
-export async function registryHarness(t: Test, env: Record<string, string> = {}): Promise<Harness> {
+export async function registryHarness(
+  t: Test,
+  env: Record<string, string> = {},
+  appOptions: Omit<RegistryAppOptions, 'config' | 'resources'> & { database?: TestDatabase } = {},
+): Promise<Harness> {
   const dir = tempDir();
-  const database = await createTestDatabase();
+  const { database: shared, ...rest } = appOptions;
+  const database = shared ?? (await createTestDatabase());
   const config = loadConfig(
     'registry',
     { DATA_DIR: dir.path, REGISTRY_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'silent', ...env },
@@ -32,10 +37,11 @@ export async function registryHarness(t: Test, env: Record<string, string> = {})
   const app = await buildRegistryApp({
     config,
     resources: { database, store: createBundleStore(config.store) },
+    ...rest,
   });
   t.teardown(async () => {
     await app.close();
-    await database.close();
+    if (!shared) await database.close();
     dir.remove();
   });
   const call: Harness['call'] = (method, url, key, body) =>

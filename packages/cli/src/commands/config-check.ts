@@ -23,11 +23,14 @@ async function fetchFingerprint(base: string, token: string, service: string): P
 
 /** `annex config check`: compares the shared-settings fingerprints of a registry and a runner. */
 export function registerConfigCheck(program: Command, output: () => Output): void {
-  const config = program.command('config').description('configuration tools');
+  // `annex config <extension>` (installs.ts) may have created the command already.
+  const config =
+    program.commands.find((c) => c.name() === 'config') ??
+    program.command('config').description('configuration tools');
   config
     .command('check')
     .description('check that a registry and a runner share the settings they must agree on')
-    .requiredOption('--registry <url>', 'registry base URL', process.env.ANNEX_REGISTRY_URL)
+    .option('--registry <url>', 'registry base URL (or ANNEX_REGISTRY_URL)')
     .requiredOption('--runner <url>', 'runner base URL', process.env.RUNNER_BASE_URL)
     .requiredOption(
       '--admin-token <token>',
@@ -35,24 +38,36 @@ export function registerConfigCheck(program: Command, output: () => Output): voi
       process.env.ANNEX_ADMIN_TOKEN,
     )
     .requiredOption('--runner-token <token>', 'runner token (or RUNNER_TOKEN)', process.env.RUNNER_TOKEN)
-    .action(async (opts: { registry: string; runner: string; adminToken: string; runnerToken: string }) => {
-      const out = output();
-      const [registry, runner] = await Promise.all([
-        fetchFingerprint(opts.registry, opts.adminToken, 'registry'),
-        fetchFingerprint(opts.runner, opts.runnerToken, 'runner'),
-      ]);
-      const differing = compareFingerprints(registry, runner);
-      out.result(
-        {
-          match: differing.length === 0,
-          differing,
-          registry: registry.fingerprint,
-          runner: runner.fingerprint,
-        },
-        differing.length === 0
-          ? `registry and runner agree (fingerprint ${registry.fingerprint.slice(0, 12)})`
-          : `registry and runner differ in: ${differing.join(', ')}; give both services the same values`,
-      );
-      if (differing.length > 0) process.exitCode = EXIT.failed;
-    });
+    .action(
+      async (
+        opts: { registry?: string; runner: string; adminToken: string; runnerToken: string },
+        command: Command,
+      ) => {
+        const out = output();
+        // `annex config <extension>` has a --registry too, and commander gives it what follows `check`.
+        const registryUrl =
+          opts.registry ??
+          (command.parent?.opts().registry as string | undefined) ??
+          process.env.ANNEX_REGISTRY_URL;
+        if (!registryUrl)
+          throw new CliError("required option '--registry <url>' not specified", EXIT.usage, 'USAGE');
+        const [registry, runner] = await Promise.all([
+          fetchFingerprint(registryUrl, opts.adminToken, 'registry'),
+          fetchFingerprint(opts.runner, opts.runnerToken, 'runner'),
+        ]);
+        const differing = compareFingerprints(registry, runner);
+        out.result(
+          {
+            match: differing.length === 0,
+            differing,
+            registry: registry.fingerprint,
+            runner: runner.fingerprint,
+          },
+          differing.length === 0
+            ? `registry and runner agree (fingerprint ${registry.fingerprint.slice(0, 12)})`
+            : `registry and runner differ in: ${differing.join(', ')}; give both services the same values`,
+        );
+        if (differing.length > 0) process.exitCode = EXIT.failed;
+      },
+    );
 }

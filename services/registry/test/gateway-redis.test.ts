@@ -1,0 +1,91 @@
+import { Socket } from 'node:net';
+import t from 'tap';
+import { testDatabaseKind, waitFor } from '@annex/test-support';
+import { registryHarness } from './harness.js';
+import { publishVersion } from './publish.js';
+import { startRunnerStub } from './runner-stub.js';
+
+const REDIS_URL = process.env.ANNEX_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  const socket = new Socket();
+  try {
+    return await new Promise<boolean>((resolve) => {
+      socket.setTimeout(1000);
+      socket.once('connect', () => resolve(true));
+      socket.once('error', () => resolve(false));
+      socket.once('timeout', () => resolve(false));
+      socket.connect(Number(port || 6379), hostname);
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
+t.test(
+  `gateway rate limits shared through Redis across instances (${testDatabaseKind()})`,
+  { skip: !(await reachable(REDIS_URL)) && `no Redis at ${REDIS_URL} (set ANNEX_TEST_REDIS_URL)` },
+  async (t) => {
+    const stub = await startRunnerStub(t);
+    const env = { RUNNER_BASE_URL: stub.url, REDIS_URL, EXT_GATEWAY_RATE_LIMIT: '3' };
+    const first = await registryHarness(t, env);
+    const second = await registryHarness(t, env, { database: first.database });
+    const pub = await first.key('publisher', { publishers: ['acme'] });
+    await publishVersion(first, pub, { version: '1.0.0' });
+    const key = await first.key('tenant', { tenantId: 't1' });
+    await first.call('POST', '/v1/tenants/t1/installs', key, { extension: 'acme.hello' });
+    // Calls are let through while Redis is still connecting; start counting once both are connected.
+    for (const h of [first, second]) {
+      await waitFor(
+        async () => ((await h.app.inject({ url: '/readyz' })).statusCode === 200 ? true : undefined),
+        {
+          timeoutMs: 10_000,
+          what: 'Redis connected',
+        },
+      );
+    }
+    const call = (h: typeof first) =>
+      h.app.inject({ url: '/api/ext/acme.hello/hello', headers: { authorization: `Bearer ${key}` } });
+
+    t.equal((await call(first)).statusCode, 200);
+    t.equal((await call(second)).statusCode, 200);
+    const third = await call(first);
+    t.equal(third.statusCode, 200);
+    t.equal(third.headers['x-ratelimit-remaining'], '0', 'both instances count in one place');
+    const limited = await call(second);
+    t.equal(limited.statusCode, 429);
+    t.equal(limited.json().error.code, 'RATE_LIMITED');
+    t.match(limited.headers['retry-after'], /^[1-9]\d*$/);
+    t.equal(stub.calls.length, 3);
+
+    const ready = await second.app.inject({ url: '/readyz' });
+    t.match(ready.json(), { status: 'ready', checks: { redis: 'ok' } });
+  },
+);
+
+t.test(
+  `an unreachable Redis lets calls through and marks the registry not ready (${testDatabaseKind()})`,
+  async (t) => {
+    const stub = await startRunnerStub(t);
+    const h = await registryHarness(t, {
+      RUNNER_BASE_URL: stub.url,
+      REDIS_URL: 'redis://127.0.0.1:9',
+      EXT_GATEWAY_RATE_LIMIT: '1',
+    });
+    const pub = await h.key('publisher', { publishers: ['acme'] });
+    await publishVersion(h, pub, { version: '1.0.0' });
+    const key = await h.key('tenant', { tenantId: 't1' });
+    await h.call('POST', '/v1/tenants/t1/installs', key, { extension: 'acme.hello' });
+    for (let i = 0; i < 2; i++) {
+      const res = await h.app.inject({
+        url: '/api/ext/acme.hello/hello',
+        headers: { authorization: `Bearer ${key}` },
+      });
+      t.equal(res.statusCode, 200, 'not limited while the store is down');
+    }
+    const ready = await h.app.inject({ url: '/readyz' });
+    t.equal(ready.statusCode, 503);
+    t.match(ready.json().error.message, /redis/);
+  },
+);
