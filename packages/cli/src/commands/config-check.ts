@@ -1,5 +1,6 @@
-import { compareFingerprints, type Fingerprint } from '@annex/config';
+import type { Fingerprint } from '@annex/config';
 import type { Command } from 'commander';
+import { loadConfigModule } from '../lazy-modules.js';
 import { CliError, EXIT, type Output } from '../output.js';
 
 async function fetchFingerprint(base: string, token: string, service: string): Promise<Fingerprint> {
@@ -55,6 +56,7 @@ export function registerConfigCheck(program: Command, output: () => Output): voi
           fetchFingerprint(registryUrl, opts.adminToken, 'registry'),
           fetchFingerprint(opts.runner, opts.runnerToken, 'runner'),
         ]);
+        const { compareFingerprints } = await loadConfigModule();
         const differing = compareFingerprints(registry, runner);
         out.result(
           {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { inspectBundle, isBundleError } from '@annex/bundle';
 import type { Command } from 'commander';
+import { loadBundle } from '../lazy-modules.js';
 import { CliError, EXIT, type Output } from '../output.js';
 import { DEFAULT_BUNDLE } from './pack.js';
 
@@ -13,6 +13,7 @@ export function registerInspect(program: Command, output: () => Output): void {
     .action(async (bundle: string | undefined) => {
       const file = resolve(bundle ?? DEFAULT_BUNDLE);
       if (!existsSync(file)) throw new CliError(`no bundle at ${file}`, EXIT.usage, 'NO_BUNDLE');
+      const { inspectBundle, isBundleError } = await loadBundle();
       let info;
       try {
         info = await inspectBundle(file);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { generateSigningKeyPair } from '@annex/bundle';
 import type { Command } from 'commander';
+import { loadBundle } from '../lazy-modules.js';
 import { CliError, EXIT, type Output } from '../output.js';
 import { defaultSigningKeyPath, publicKeyPathFor } from '../signing-key-file.js';
 
@@ -13,7 +13,7 @@ export function registerKeygen(program: Command, output: () => Output): void {
     .option('--alg <alg>', 'ed25519 or p256', 'ed25519')
     .option('-o, --out <file>', 'private key file (default: the annex config folder, or ANNEX_SIGNING_KEY)')
     .option('--force', 'replace an existing key')
-    .action((opts: { alg: string; out?: string; force?: boolean }) => {
+    .action(async (opts: { alg: string; out?: string; force?: boolean }) => {
       const alg =
         opts.alg === 'ed25519'
           ? 'ed25519'
@@ -30,7 +30,7 @@ export function registerKeygen(program: Command, output: () => Output): void {
           'KEY_EXISTS',
         );
       }
-      const pair = generateSigningKeyPair(alg);
+      const pair = (await loadBundle()).generateSigningKeyPair(alg);
       mkdirSync(dirname(privatePath), { recursive: true, mode: 0o700 });
       writeFileSync(privatePath, pair.privateKeyPem, { mode: 0o600 });
       writeFileSync(publicPath, pair.publicKeyPem, { mode: 0o644 });

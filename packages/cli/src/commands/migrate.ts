@@ -1,6 +1,5 @@
-import { ConfigError, loadDatabaseSettings } from '@annex/config';
-import { listMigrations, migrateToLatest, openDatabase } from '@annex/db';
 import type { Command } from 'commander';
+import { loadConfigModule, loadDb } from '../lazy-modules.js';
 import { CliError, EXIT, type Output } from '../output.js';
 
 /** `annex migrate`: applies pending migrations to DATABASE_URL, or to the embedded database in DATA_DIR. */
@@ -10,6 +9,7 @@ export function registerMigrate(program: Command, output: () => Output): void {
     .description('apply pending database migrations (DATABASE_URL, else the embedded database in DATA_DIR)')
     .action(async () => {
       const out = output();
+      const { ConfigError, loadDatabaseSettings } = await loadConfigModule();
       let settings;
       try {
         settings = loadDatabaseSettings();
@@ -19,6 +19,7 @@ export function registerMigrate(program: Command, output: () => Output): void {
       }
       const target = settings.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : settings.dataDir;
       out.info(`migrating ${target}`);
+      const { listMigrations, migrateToLatest, openDatabase } = await loadDb();
       const database = await openDatabase(settings, { poolSize: 1 });
       try {
         const { applied } = await migrateToLatest(database.db);

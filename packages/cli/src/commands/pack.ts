@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { isBundleError, packBundle } from '@annex/bundle';
 import type { Command } from 'commander';
+import { loadBundle } from '../lazy-modules.js';
 import { CliError, EXIT, type Output } from '../output.js';
 import { byteProgress } from '../progress.js';
 
@@ -8,6 +8,7 @@ export const DEFAULT_BUNDLE = 'bundle.tar.zst';
 
 /** Packs a project with a progress bar; shared by `pack` and `publish`. */
 export async function packProject(dir: string, outputFile: string, out: Output) {
+  const { isBundleError, packBundle } = await loadBundle();
   const bar = byteProgress('packing', 1, !out.json);
   try {
     return await packBundle(dir, {

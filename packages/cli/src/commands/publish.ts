@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { contentHashOfFile } from '@annex/bundle';
 import type { Command } from 'commander';
+import { loadBundle } from '../lazy-modules.js';
 import { CliError, EXIT, type Output } from '../output.js';
 import { byteProgress } from '../progress.js';
 import {
@@ -49,7 +49,7 @@ export function registerPublish(program: Command, output: () => Output): void {
             await packProject(path, bundle, out);
           }
           const size = statSync(bundle).size;
-          const contentHash = await contentHashOfFile(bundle);
+          const contentHash = await (await loadBundle()).contentHashOfFile(bundle);
 
           let signature: unknown;
           const sigFile = opts.sig ?? (existsSync(`${bundle}.sig`) ? `${bundle}.sig` : undefined);

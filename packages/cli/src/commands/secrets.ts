@@ -1,6 +1,5 @@
-import { ConfigError, loadConfig } from '@annex/config';
-import { openDatabase } from '@annex/db';
 import type { Command } from 'commander';
+import { loadConfigModule, loadDb } from '../lazy-modules.js';
 import { CliError, EXIT, type Output } from '../output.js';
 import { explainApiError } from '../registry-connection.js';
 import { connectTenant, withTenantOptions, type TenantOptions } from '../tenant-connection.js';
@@ -108,6 +107,7 @@ export function registerSecretVerbs(program: Command, output: () => Output): voi
     )
     .action(async () => {
       const out = output();
+      const { ConfigError, loadConfig } = await loadConfigModule();
       let config;
       try {
         config = loadConfig('registry');
@@ -117,6 +117,7 @@ export function registerSecretVerbs(program: Command, output: () => Output): voi
       }
       const { rotateSecretKeks } = await import('@annex/registry');
       out.info(`re-encrypting secrets under key ${config.keks[0]!.id}`);
+      const { openDatabase } = await loadDb();
       const database = await openDatabase(config.database, { poolSize: 1 });
       let outcome;
       try {

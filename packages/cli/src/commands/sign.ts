@@ -1,13 +1,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { contentHashOfFile, isBundleError, signBundle } from '@annex/bundle';
 import type { Command } from 'commander';
+import { loadBundle } from '../lazy-modules.js';
 import { CliError, EXIT, type Output } from '../output.js';
 import { findSigningKey } from '../signing-key-file.js';
 import { DEFAULT_BUNDLE } from './pack.js';
 
 /** Signs a bundle file; shared by `sign` and `publish`. */
 export async function signFile(bundle: string, keyFile: string, certFile?: string) {
+  const { contentHashOfFile, isBundleError, signBundle } = await loadBundle();
   const contentHash = await contentHashOfFile(bundle);
   try {
     const certChain = certFile ? readFileSync(certFile, 'utf8') : undefined;

@@ -1,13 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import {
-  inspectBundle,
-  isBundleError,
-  loadTrustBundle,
-  signaturePolicy,
-  type BundleInfo,
-} from '@annex/bundle';
+import type { BundleInfo } from '@annex/bundle';
 import type { Command } from 'commander';
+import { loadBundle } from '../lazy-modules.js';
 import { CliError, EXIT, type Output } from '../output.js';
 import { DEFAULT_BUNDLE } from './pack.js';
 
@@ -36,6 +31,7 @@ export function registerVerify(program: Command, output: () => Output): void {
       const file = resolve(bundle ?? DEFAULT_BUNDLE);
       if (!existsSync(file))
         throw new CliError(`no bundle at ${file}; run \`annex pack\` first`, EXIT.usage, 'NO_BUNDLE');
+      const { inspectBundle, isBundleError, loadTrustBundle, signaturePolicy } = await loadBundle();
       const checks: Check[] = [];
       let info: BundleInfo | undefined;
       try {
