@@ -1,4 +1,4 @@
-import { requestJson } from './bridge.js';
+import { connect, requestJson } from './bridge.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -57,4 +57,14 @@ $('note-form').addEventListener('submit', (event) => {
   });
 });
 
-run(loadNotes);
+run(async () => {
+  $('bridge-status').textContent = 'Connecting to the host…';
+  try {
+    await connect();
+    $('bridge-status').textContent = 'Connected to the host.';
+  } catch (err) {
+    $('bridge-status').textContent = 'Not connected.';
+    throw err;
+  }
+  await loadNotes();
+});

@@ -72,7 +72,7 @@ export async function buildRegistryApp(options: RegistryAppOptions): Promise<Fas
   });
 
   const apiKeys = createApiKeyService(db);
-  const catalog = createCatalogService(db);
+  const catalog = createCatalogService(db, config.runnerPublicBase);
   const { store } = resources;
   const uploads = createUploadService({ db, store, config, log: app.log });
   const finalize = createFinalizer({ db, store, config, catalog, log: app.log });

@@ -190,6 +190,13 @@ t.test(`catalog (${testDatabaseKind()})`, async (t) => {
         events: [],
       },
     });
+    // The iframe URL on the runner, as installs carry it.
+    const { contentHash, uiUrl } = detail.json() as { contentHash: string; uiUrl: string };
+    t.equal(uiUrl, `${h.config.runnerPublicBase}/ext-ui/${id}/${contentHash}/index.html`);
+    const noUi = { ...manifest, ui: undefined };
+    await seedVersion(h.database, id, '0.1.0', { ...noUi, version: '0.1.0' });
+    const plain = await h.call('GET', '/v1/extensions/acme.tickets/versions/0.1.0', tenantKey);
+    t.equal(plain.json().uiUrl, null, 'null without a UI');
     const missing = await h.call('GET', '/v1/extensions/acme.tickets/versions/3.0.0', tenantKey);
     t.equal(missing.statusCode, 404);
     t.equal(missing.json().error.code, 'VERSION_NOT_FOUND');

@@ -8,6 +8,8 @@ import {
 } from '@annex/server';
 import type { FastifyInstance } from 'fastify';
 import type { UnsafeTestOnlyEgress } from './egress/test-only-egress.js';
+import { extUiRoute } from './ext-ui/ext-ui-route.js';
+import { OwnershipCache } from './ext-ui/ownership.js';
 import { executeRoute } from './execute/execute-route.js';
 import { warmupRoute } from './execute/warmup-route.js';
 import { cacheStatsRoute } from './metrics/cache-stats-route.js';
@@ -53,6 +55,12 @@ export async function buildRunnerApp(options: RunnerAppOptions): Promise<Fastify
     config,
     checks: readinessChecks(resources),
     authorizeOperator: (request) => bearerMatches(request, config.runnerToken),
+  });
+  // Public, immutable UI assets: no bearer auth (SPEC section 6, `/ext-ui`).
+  await app.register(extUiRoute, {
+    runtime,
+    ownership: config.env.EXT_UI_STRICT ? new OwnershipCache({ db: resources.database.db }) : null,
+    frameAncestors: config.env.EXT_UI_FRAME_ANCESTORS,
   });
   // Every runner API route needs RUNNER_TOKEN; checked before the body is read or validated.
   await app.register(async (api) => {

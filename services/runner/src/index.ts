@@ -9,3 +9,4 @@ export { forbiddenKind } from './egress/forbidden-addresses.js';
 export { egressAllowlist, ruleMatches, targetOf } from './egress/egress-allowlist.js';
 export { createKvStore, KvError, type KvStore } from './host/kv/kv-store.js';
 export { IdempotencyStore, requestFingerprint } from './idempotency/idempotency-store.js';
+export { OwnershipCache, type OwnershipOptions } from './ext-ui/ownership.js';

@@ -45,6 +45,8 @@ const VersionDetail = Type.Intersect([
     versionId: Type.String(),
     yankReason: Nullable(Type.String()),
     deprecation: Deprecation,
+    /** `RUNNER_PUBLIC_BASE/ext-ui/{extensionId}/{contentHash}/{entry}`; null without a UI. */
+    uiUrl: Nullable(Type.String()),
     manifest: Type.Object({
       displayName: Nullable(Type.String()),
       description: Nullable(Type.String()),

@@ -1,7 +1,9 @@
+import type { Manifest } from '@annex/bundle';
 import { json, type Database } from '@annex/db';
 import { sql, type Kysely } from 'kysely';
 import semver from 'semver';
 import { holdsPublisher, visiblePublishers, type Principal } from '../auth/principal.js';
+import { uiUrlOf } from '../installs/install-views.js';
 import { RegistryError } from '../registry-error.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
@@ -51,7 +53,8 @@ function likePattern(text: string): string {
 }
 
 /** The catalog: extensions, their versions, deprecation and yanks. Knows nothing of HTTP. */
-export function createCatalogService(db: Kysely<Database>) {
+/** `runnerPublicBase` builds the version's `uiUrl` (the same helper as the install views). */
+export function createCatalogService(db: Kysely<Database>, runnerPublicBase: string) {
   /** Finds an extension the caller can see; anything else is "not found", never "forbidden". */
   async function findExtension(principal: Principal, ref: string): Promise<ExtensionRow> {
     const parsed = parseExtensionRef(ref);
@@ -227,6 +230,7 @@ export function createCatalogService(db: Kysely<Database>) {
         yankReason: row.yank_reason,
         deprecation: ext.deprecation,
         manifest: manifestSummary(row.manifest),
+        uiUrl: uiUrlOf(runnerPublicBase, ext.id, row.content_hash, row.manifest as unknown as Manifest),
       };
     },
 
