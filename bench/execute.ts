@@ -25,6 +25,7 @@ import { buildRunnerApp } from '@annex/runner';
 import { createBundleStore } from '@annex/store';
 import { createTestDatabase } from '@annex/test-support';
 import Fastify from 'fastify';
+import { latency, throughput } from './http-load.js';
 
 declare const WebAssembly: {
   compile(bytes: Uint8Array): Promise<object>;
@@ -60,35 +61,6 @@ function post(url: string, body: string, headers: Record<string, string> = {}): 
     req.on('error', reject);
     req.end(body);
   });
-}
-
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
-
-async function latency(send: () => Promise<unknown>, count: number) {
-  for (let i = 0; i < 50; i++) await send(); // warm up
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const start = performance.now();
-    await send();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return { p50: pct(times, 0.5), p99: pct(times, 0.99) };
-}
-
-async function throughput(send: () => Promise<unknown>, seconds: number, concurrency = 32) {
-  let done = 0;
-  const until = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < until) {
-        await send();
-        done++;
-      }
-    }),
-  );
-  return done / seconds;
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'annex-measure-'));
