@@ -5,7 +5,8 @@
  *
  *   pnpm build && node --import=tsx bench/ext-ui.ts    (needs Debian's nginx; writes bench/results/ext-ui.json)
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -43,6 +44,23 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+// The peer comes from Debian's packages; the benchmark installs it when it can (root, apt).
+if (!existsSync('/usr/sbin/nginx')) {
+  const installed =
+    process.getuid?.() === 0 &&
+    spawnSync(
+      'sh',
+      ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx'],
+      {
+        stdio: 'inherit',
+      },
+    ).status === 0;
+  if (!installed) {
+    console.error('nginx is missing: install the Debian package nginx (apt-get install nginx) and run again');
+    process.exit(2);
+  }
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'annex-bench-ui-'));
