@@ -18,12 +18,11 @@ import { pathToFileURL } from 'node:url';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { packBundle } from '@annex/bundle';
 import { loadConfig } from '@annex/config';
-import { json, withSystem } from '@annex/db';
 import { buildEchoComponent } from '@annex/example-echo-wat';
 import { buildHelloComponent } from '@annex/example-hello';
 import { buildRunnerApp } from '@annex/runner';
 import { createBundleStore } from '@annex/store';
-import { createTestDatabase } from '@annex/test-support';
+import { createTestDatabase, seedInstall } from '@annex/test-support';
 import Fastify from 'fastify';
 import { latency, throughput } from './http-load.js';
 
@@ -105,59 +104,8 @@ async function publish(component: Uint8Array, capabilities: string[]): Promise<s
 }
 
 async function install(contentHash: string) {
-  return withSystem(database.db, async (trx) => {
-    const reg = await trx
-      .insertInto('extension_registry')
-      .values({
-        publisher: 'acme',
-        name: `m-${randomUUID().slice(0, 8)}`,
-        display_name: null,
-        description: null,
-        latest_version: '1.0.0',
-        deprecation: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('extension_bundle')
-      .values({
-        content_hash: contentHash,
-        storage_url: 'x',
-        size: 1,
-        runtime: 'wasm-component@1',
-        sdk_version: null,
-      })
-      .onConflict((oc) => oc.column('content_hash').doNothing())
-      .execute();
-    const ver = await trx
-      .insertInto('extension_version')
-      .values({
-        registry_id: reg.id,
-        semver: '1.0.0',
-        content_hash: contentHash,
-        signature: null,
-        signature_status: 'unsigned',
-        signer: null,
-        sbom_ref: null,
-        manifest: json({}),
-        yank_reason: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const inst = await trx
-      .insertInto('tenant_extension_install')
-      .values({
-        tenant_id: 't1',
-        registry_id: reg.id,
-        version_id: ver.id,
-        granted_caps: json([]),
-        egress: json([]),
-        config: json({}),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return { installId: inst.id, extensionId: reg.id };
-  });
+  const { installId, extensionId } = await seedInstall(database.db, contentHash);
+  return { installId, extensionId };
 }
 
 function envelope(

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packBundle } from '@annex/bundle';
-import { json, withSystem } from '@annex/db';
+import { withSystem } from '@annex/db';
+import { seedExtension, seedVersion } from '@annex/test-support';
 import { buildEchoComponent } from './components.js';
 import type { Harness } from './harness.js';
 
@@ -51,21 +52,7 @@ export async function packUiBundle(
 
 /** Catalog rows: a new extension owning `contentHash`; returns the extension id. */
 export async function registerVersion(h: Harness, contentHash: string): Promise<string> {
-  const id = await withSystem(h.database.db, async (trx) => {
-    const registry = await trx
-      .insertInto('extension_registry')
-      .values({
-        publisher: 'acme',
-        name: `ui-${randomUUID().slice(0, 8)}`,
-        display_name: null,
-        description: null,
-        latest_version: '1.0.0',
-        deprecation: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return registry.id;
-  });
+  const id = await seedExtension(h.database.db, `ui-${randomUUID().slice(0, 8)}`);
   await registerVersionFor(h, id, contentHash);
   return id;
 }
@@ -76,37 +63,12 @@ export async function registerVersionFor(
   extensionId: string,
   contentHash: string,
 ): Promise<void> {
-  await withSystem(h.database.db, async (trx) => {
-    const existing = await trx
-      .selectFrom('extension_version')
-      .select('id')
-      .where('registry_id', '=', extensionId)
-      .execute();
-    const semver = `${existing.length + 1}.0.0`;
-    await trx
-      .insertInto('extension_bundle')
-      .values({
-        content_hash: contentHash,
-        storage_url: `sha256/${contentHash.slice(7)}/bundle.tar.zst`,
-        size: 10,
-        runtime: 'wasm-component@1',
-        sdk_version: null,
-      })
-      .onConflict((oc) => oc.column('content_hash').doNothing())
-      .execute();
-    await trx
-      .insertInto('extension_version')
-      .values({
-        registry_id: extensionId,
-        semver,
-        content_hash: contentHash,
-        signature: null,
-        signature_status: 'unsigned',
-        signer: null,
-        sbom_ref: null,
-        manifest: json({ name: 'uiprobe', publisher: 'acme', version: '1.0.0' }),
-        yank_reason: null,
-      })
-      .execute();
+  const existing = await withSystem(h.database.db, (trx) =>
+    trx.selectFrom('extension_version').select('id').where('registry_id', '=', extensionId).execute(),
+  );
+  await seedVersion(h.database.db, extensionId, contentHash, `${existing.length + 1}.0.0`, {
+    name: 'uiprobe',
+    publisher: 'acme',
+    version: '1.0.0',
   });
 }

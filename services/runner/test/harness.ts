@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { packBundle, signBundle } from '@annex/bundle';
 import { loadConfig, type Config } from '@annex/config';
-import { json, withSystem } from '@annex/db';
 import {
   buildRunnerApp,
   type CacheStats,
@@ -16,7 +15,7 @@ import {
 } from '@annex/runner';
 import { sealSecrets } from '@annex/secrets';
 import { createBundleStore, type BundleStore } from '@annex/store';
-import { createTestDatabase, tempDir, type TestDatabase } from '@annex/test-support';
+import { createTestDatabase, seedInstall, tempDir, type TestDatabase } from '@annex/test-support';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 
@@ -166,60 +165,8 @@ export async function runnerHarness(t: Test, options: HarnessOptions = {}): Prom
       return packed.contentHash;
     },
     async install(contentHash, tenantId = 't1') {
-      const name = `ext-${randomUUID().slice(0, 8)}`;
-      return withSystem(database.db, async (trx) => {
-        const registry = await trx
-          .insertInto('extension_registry')
-          .values({
-            publisher: 'acme',
-            name,
-            display_name: null,
-            description: null,
-            latest_version: '1.0.0',
-            deprecation: null,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await trx
-          .insertInto('extension_bundle')
-          .values({
-            content_hash: contentHash,
-            storage_url: `sha256/${contentHash.slice(7)}/bundle.tar.zst`,
-            size: 10,
-            runtime: 'wasm-component@1',
-            sdk_version: null,
-          })
-          .onConflict((oc) => oc.column('content_hash').doNothing())
-          .execute();
-        const version = await trx
-          .insertInto('extension_version')
-          .values({
-            registry_id: registry.id,
-            semver: '1.0.0',
-            content_hash: contentHash,
-            signature: null,
-            signature_status: 'unsigned',
-            signer: null,
-            sbom_ref: null,
-            manifest: json({ name, publisher: 'acme', version: '1.0.0' }),
-            yank_reason: null,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        const install = await trx
-          .insertInto('tenant_extension_install')
-          .values({
-            tenant_id: tenantId,
-            registry_id: registry.id,
-            version_id: version.id,
-            granted_caps: json([]),
-            egress: json([]),
-            config: json({}),
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        return { tenantId, installId: install.id, extensionId: registry.id, contentHash };
-      });
+      const { extensionId, installId } = await seedInstall(database.db, contentHash, tenantId);
+      return { tenantId, installId, extensionId, contentHash };
     },
     envelope(install, overrides = {}) {
       const { http, context, limits, secrets, ...rest } = overrides;

@@ -28,3 +28,4 @@ export {
 } from './bundle-fixtures.js';
 export { startS3rver, BUCKET, type RunningS3rver, type S3Settings } from './s3rver-server.js';
 export { launchBrowser, CHROMIUM } from './browser.js';
+export { seedExtension, seedVersion, seedInstall } from './catalog-seed.js';
