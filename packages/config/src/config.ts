@@ -2,6 +2,14 @@ import type { EgressRule } from './egress-list.js';
 import type { Kek } from './secrets-kek.js';
 import type { VariableName } from './variables.js';
 
+/** Per-minute quota limits of one tenant's extension; 0 means unlimited. */
+export interface QuotaLimits {
+  invocationsPerMinute: number;
+  cpuMsPerMinute: number;
+  memMbMsPerMinute: number;
+  egressBytesPerMinute: number;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** The validated environment, by variable name (SPEC section 7). */
@@ -21,6 +29,9 @@ export interface EnvValues {
   EXT_GATEWAY_TIMEOUT_MS: number;
   EXT_GATEWAY_MAX_BODY_BYTES: number;
   EXT_GATEWAY_RATE_LIMIT: number;
+  EXT_EXECUTION_LOG_RETENTION_DAYS: number;
+  EXT_EVENT_MAX_ATTEMPTS: number;
+  EXT_EVENT_RETRY_DELAY_MS: number;
   SIGNING_TRUST_BUNDLE?: string;
   SECRETS_KEK?: string;
   EXT_EGRESS_ALLOWLIST: string;
@@ -32,6 +43,10 @@ export interface EnvValues {
   EXT_MAX_MEMORY_MB: number;
   EXT_MAX_RESPONSE_BYTES: number;
   EXT_IDEMPOTENCY_TTL_MS: number;
+  EXT_QUOTA_INVOCATIONS_PER_MINUTE: number;
+  EXT_QUOTA_CPU_MS_PER_MINUTE: number;
+  EXT_QUOTA_MEM_MB_MS_PER_MINUTE: number;
+  EXT_QUOTA_EGRESS_BYTES_PER_MINUTE: number;
   EXT_UI_STRICT: boolean;
   EXT_UI_FRAME_ANCESTORS: string;
   RUNNER_CACHE_DIR?: string;
@@ -88,4 +103,6 @@ export interface Config {
   trustBundlePem?: string;
   egressCeiling: EgressRule[];
   adminToken: string;
+  /** Platform default quotas per tenant and extension and minute (EXT_QUOTA_*; 0: unlimited). */
+  quotaDefaults: QuotaLimits;
 }

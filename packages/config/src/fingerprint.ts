@@ -11,6 +11,10 @@ export const SHARED_SETTINGS = [
   'EXT_EGRESS_ALLOWLIST',
   'SECRETS_KEK',
   'RUNNER_TOKEN',
+  'EXT_QUOTA_INVOCATIONS_PER_MINUTE',
+  'EXT_QUOTA_CPU_MS_PER_MINUTE',
+  'EXT_QUOTA_MEM_MB_MS_PER_MINUTE',
+  'EXT_QUOTA_EGRESS_BYTES_PER_MINUTE',
 ] as const;
 
 export interface Fingerprint {
@@ -36,6 +40,10 @@ function canonical(config: Config): Record<(typeof SHARED_SETTINGS)[number], str
     // Key ids only: the keys themselves never leave the process, even hashed.
     SECRETS_KEK: config.keks.map((k) => k.id).join(','),
     RUNNER_TOKEN: config.runnerToken,
+    EXT_QUOTA_INVOCATIONS_PER_MINUTE: String(config.quotaDefaults.invocationsPerMinute),
+    EXT_QUOTA_CPU_MS_PER_MINUTE: String(config.quotaDefaults.cpuMsPerMinute),
+    EXT_QUOTA_MEM_MB_MS_PER_MINUTE: String(config.quotaDefaults.memMbMsPerMinute),
+    EXT_QUOTA_EGRESS_BYTES_PER_MINUTE: String(config.quotaDefaults.egressBytesPerMinute),
   };
 }
 

@@ -1,4 +1,4 @@
-export type { Config, EnvValues, StoreSettings, DatabaseSettings, LogLevel } from './config.js';
+export type { Config, QuotaLimits, EnvValues, StoreSettings, DatabaseSettings, LogLevel } from './config.js';
 export { ConfigError } from './config-error.js';
 export { loadConfig, loadDatabaseSettings, type LoadConfigOptions } from './load-config.js';
 export {

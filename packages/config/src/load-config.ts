@@ -185,6 +185,12 @@ export function loadConfig(
     ...(trustBundlePem === undefined ? {} : { trustBundlePem }),
     egressCeiling,
     adminToken,
+    quotaDefaults: {
+      invocationsPerMinute: values.EXT_QUOTA_INVOCATIONS_PER_MINUTE,
+      cpuMsPerMinute: values.EXT_QUOTA_CPU_MS_PER_MINUTE,
+      memMbMsPerMinute: values.EXT_QUOTA_MEM_MB_MS_PER_MINUTE,
+      egressBytesPerMinute: values.EXT_QUOTA_EGRESS_BYTES_PER_MINUTE,
+    },
   };
 }
 

@@ -120,6 +120,23 @@ export const VARIABLES = {
       'Gateway calls per minute per tenant and extension (else 429 with `Retry-After`); `0` turns limiting off. Counted in Redis when `REDIS_URL` is set.',
     services: REGISTRY,
   },
+  EXT_EXECUTION_LOG_RETENTION_DAYS: {
+    schema: Type.Integer({ minimum: 1, maximum: 3650, default: 30, description: 'days' }),
+    description:
+      'Days the execution log, quota usage rows and received events are kept; the registry purges older rows every hour.',
+    services: REGISTRY,
+  },
+  EXT_EVENT_MAX_ATTEMPTS: {
+    schema: Type.Integer({ minimum: 1, maximum: 50, default: 5, description: 'attempts' }),
+    description:
+      'Attempts per event delivery (the first included) before it is given up and logged as failed.',
+    services: REGISTRY,
+  },
+  EXT_EVENT_RETRY_DELAY_MS: {
+    schema: millis(1000, 'event retry delay'),
+    description: 'Delay before the first retry of an event delivery; each later retry waits twice as long.',
+    services: REGISTRY,
+  },
   SIGNING_TRUST_BUNDLE: {
     schema: Type.String({ minLength: 1 }),
     description:
@@ -181,6 +198,33 @@ export const VARIABLES = {
     schema: millis(3600 * 1000, 'idempotency ttl'),
     description: 'How long the runner replays the first answer for an `x-idempotency-key`.',
     services: RUNNER,
+  },
+  EXT_QUOTA_INVOCATIONS_PER_MINUTE: {
+    schema: Type.Integer({ minimum: 0, default: 60_000, description: 'per minute' }),
+    description:
+      'Platform default for calls per minute per tenant and extension (an install may set its own); `0` is unlimited. Over it: 429 `QUOTA_EXCEEDED` with `Retry-After`.',
+    services: BOTH,
+    shared: true,
+  },
+  EXT_QUOTA_CPU_MS_PER_MINUTE: {
+    schema: Type.Integer({ minimum: 0, default: 300_000, description: 'per minute' }),
+    description:
+      'Platform default for guest run time (ms) per minute per tenant and extension; `0` is unlimited.',
+    services: BOTH,
+    shared: true,
+  },
+  EXT_QUOTA_MEM_MB_MS_PER_MINUTE: {
+    schema: Type.Integer({ minimum: 0, default: 38_400_000, description: 'per minute' }),
+    description:
+      'Platform default for guest memory × run time (MiB·ms) per minute per tenant and extension; `0` is unlimited.',
+    services: BOTH,
+    shared: true,
+  },
+  EXT_QUOTA_EGRESS_BYTES_PER_MINUTE: {
+    schema: Type.Integer({ minimum: 0, default: 1_073_741_824, description: 'per minute' }),
+    description: 'Platform default for egress bytes per minute per tenant and extension; `0` is unlimited.',
+    services: BOTH,
+    shared: true,
   },
   EXT_UI_STRICT: {
     schema: Type.Boolean({ default: true }),

@@ -15,3 +15,5 @@ export {
   type SystemTransaction,
 } from './tenant-scope.js';
 export { lockDataDir, DataDirInUseError } from './data-dir-lock.js';
+export { insertExecutionRows, type ExecutionRow } from './execution-rows.js';
+export { isUuid } from './uuid.js';

@@ -90,6 +90,8 @@ export interface TenantExtensionInstallTable {
   config: Json<Record<string, unknown>>;
   /** An update waiting for approval of new grants (migration 0003); null when none. */
   pending_update: Json<PendingUpdate | null> | null;
+  /** Per-install quota limits (migration 0004); null: the platform defaults. */
+  quota: ColumnType<InstallQuota | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -123,7 +125,10 @@ export interface ExtensionEventSubscriptionTable {
   tenant_id: string;
   tenant_install_id: string;
   event: string;
-  filter: Json<Record<string, unknown> | null> | null;
+  /** The manifest's `events[].filter`: an object, or the same object as JSON text. */
+  filter: Json<Record<string, unknown> | string | null> | null;
+  /** The manifest's `events[].handler` (migration 0005). */
+  handler: string | null;
   created_at: CreatedAt;
 }
 
@@ -139,6 +144,47 @@ export interface ExtensionExecutionLogTable {
   status: number | null;
   metrics: Json<Record<string, unknown>>;
   error: string | null;
+  source: ColumnType<ExecutionSource, ExecutionSource | undefined, ExecutionSource>;
+}
+
+/** Who wrote an execution log row. */
+export type ExecutionSource = 'gateway' | 'runner' | 'event';
+
+/** `tenant_extension_install.quota`: per-install limits; a missing one is the platform default. */
+export interface InstallQuota {
+  invocationsPerMinute?: number;
+  cpuMsPerMinute?: number;
+  memMbMsPerMinute?: number;
+  egressBytesPerMinute?: number;
+}
+
+export interface ExtensionEventTable {
+  tenant_id: string;
+  id: string;
+  topic: string;
+  payload: Json<unknown>;
+  received_at: CreatedAt;
+  deliveries: ColumnType<number, number | undefined, number>;
+}
+
+export type EventDeliveryStatus = 'pending' | 'running' | 'delivered' | 'failed';
+
+/** The event dispatcher's queue (migration 0005): one row per event, install and handler. */
+export interface ExtensionEventDeliveryTable {
+  id: Generated<string>;
+  tenant_id: string;
+  event_id: string;
+  install_id: string;
+  extension_id: string;
+  handler: string | null;
+  status: ColumnType<EventDeliveryStatus, EventDeliveryStatus | undefined, EventDeliveryStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  run_at: Timestamp;
+  lease_until: Timestamp | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
 }
 
 export interface ExtensionQuotaUsageTable {
@@ -172,6 +218,8 @@ export interface Database {
   extension_execution_log: ExtensionExecutionLogTable;
   extension_quota_usage: ExtensionQuotaUsageTable;
   extension_kv: ExtensionKvTable;
+  extension_event: ExtensionEventTable;
+  extension_event_delivery: ExtensionEventDeliveryTable;
 }
 
 /** Tables guarded by row level security; reachable only through withTenant or withSystem. */
@@ -182,4 +230,6 @@ export const TENANT_TABLES = [
   'extension_execution_log',
   'extension_quota_usage',
   'extension_kv',
+  'extension_event',
+  'extension_event_delivery',
 ] as const satisfies readonly (keyof Database)[];

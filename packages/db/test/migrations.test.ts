@@ -15,6 +15,8 @@ import { seedExtension } from './fixtures.js';
 const TABLES = [
   'api_key',
   'extension_bundle',
+  'extension_event',
+  'extension_event_delivery',
   'extension_event_subscription',
   'extension_execution_log',
   'extension_kv',
@@ -53,7 +55,13 @@ t.test(`migrations on ${testDatabaseKind()}`, async (t) => {
 
   t.test('a second run applies nothing', async (t) => {
     t.same(await migrateToLatest(db), { applied: [] });
-    t.same(await listMigrations(), ['0001_initial', '0002_uploads', '0003_installs']);
+    t.same(await listMigrations(), [
+      '0001_initial',
+      '0002_uploads',
+      '0003_installs',
+      '0004_observability',
+      '0005_event_deliveries',
+    ]);
   });
 
   t.test('one version string per extension', async (t) => {

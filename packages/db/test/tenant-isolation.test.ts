@@ -86,6 +86,25 @@ t.test(`tenant transactions are isolated on ${testDatabaseKind()}`, async (t) =>
         expires_at: null,
       })
       .execute();
+    await trx
+      .insertInto('extension_event')
+      .values({ tenant_id: 'tenant-b', id: 'evt-1', topic: 'ticket.created', payload: json({ n: 1 }) })
+      .execute();
+    await trx
+      .insertInto('extension_event_delivery')
+      .values({
+        tenant_id: 'tenant-b',
+        event_id: 'evt-1',
+        install_id: install.id,
+        extension_id: ext.registryId,
+        handler: null,
+        run_at: new Date(),
+        lease_until: null,
+        last_status: null,
+        last_error: null,
+        updated_at: new Date(),
+      })
+      .execute();
     return install.id;
   });
 
@@ -101,7 +120,7 @@ t.test(`tenant transactions are isolated on ${testDatabaseKind()}`, async (t) =>
     );
     t.same(
       b.map((rows) => rows.length),
-      [1, 1, 1, 1, 1, 1],
+      TENANT_TABLES.map(() => 1),
       'tenant B sees its own row in each table',
     );
   });

@@ -29,3 +29,4 @@ export {
 export { startS3rver, BUCKET, type RunningS3rver, type S3Settings } from './s3rver-server.js';
 export { launchBrowser, CHROMIUM } from './browser.js';
 export { seedExtension, seedVersion, seedInstall } from './catalog-seed.js';
+export { TEST_REDIS_URL, tcpReachable } from './redis.js';
