@@ -8,4 +8,14 @@ export { exitOnSignals, type ShutdownOptions } from './graceful-shutdown.js';
 export { openServiceResources, readinessChecks, type ServiceResources } from './service-resources.js';
 export { runStandalone, type BuildService } from './run-standalone.js';
 export { describeStartupError, failStartup } from './startup-error.js';
-export { createServiceMetrics, installHttpMetrics, type ServiceMetrics } from './metrics.js';
+export {
+  createServiceMetrics,
+  installHttpMetrics,
+  outcomeLabel,
+  Counter,
+  Gauge,
+  Histogram,
+  type Registry,
+  type ServiceMetrics,
+} from './metrics.js';
+export { createRedisClient, closeRedisClient } from './redis-client.js';

@@ -1,5 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { HttpError } from './http-error.js';
+
+/** The instruments services build on their registry (so they need no prom-client of their own). */
+export { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/**
+ * The outcome label of a failure: an HttpError's code (services take them from fixed tables, so the
+ * set is bounded), else `INTERNAL_ERROR`. Success is labelled `ok` by the caller.
+ */
+export function outcomeLabel(err: unknown): string {
+  return err instanceof HttpError ? err.code : 'INTERNAL_ERROR';
+}
 
 /**
  * One Prometheus registry per service instance (not prom-client's global one, so two services in one

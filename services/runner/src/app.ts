@@ -13,6 +13,7 @@ import { OwnershipCache } from './ext-ui/ownership.js';
 import { executeRoute } from './execute/execute-route.js';
 import { warmupRoute } from './execute/warmup-route.js';
 import { cacheStatsRoute } from './metrics/cache-stats-route.js';
+import { createRunnerMetrics } from './metrics/runner-metrics.js';
 import { runnerErrors } from './runner-errors.js';
 import { runnerLimits, type RunnerLimitOverrides } from './runner-limits.js';
 import { createRunnerRuntime, type RunnerRuntime } from './runner-runtime.js';
@@ -26,6 +27,8 @@ export interface RunnerAppOptions {
   logStream?: NodeJS.WritableStream;
   /** FOR TESTS ONLY; see egress/test-only-egress.ts. No configuration can set it. */
   unsafeTestOnlyEgress?: UnsafeTestOnlyEgress;
+  /** FOR TESTS: the clock quota windows are counted by. */
+  now?: () => number;
 }
 
 declare module 'fastify' {
@@ -42,17 +45,22 @@ export async function buildRunnerApp(options: RunnerAppOptions): Promise<Fastify
     logLevel: config.logLevel,
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
+  const metrics = createRunnerMetrics(app.metrics.registry);
   const runtime = await createRunnerRuntime({
     config,
     resources,
     limits: runnerLimits(config, options.limits),
     log: app.log,
+    onCompile: metrics.observeCompile,
     unsafeTestOnlyEgress: options.unsafeTestOnlyEgress,
+    now: options.now,
   });
+  metrics.attach(runtime);
   app.decorate('runner', runtime);
   app.addHook('onClose', () => runtime.close());
   await app.register(opsRoutes, {
     config,
+    // Not Redis: quotas fall back to the database counts, so an outage must not take runners out.
     checks: readinessChecks(resources),
     authorizeOperator: (request) => bearerMatches(request, config.runnerToken),
   });

@@ -20,6 +20,8 @@ export const runnerErrors = {
     ),
   concurrencyLimit: (message: string) =>
     new HttpError(429, 'CONCURRENCY_LIMIT', message, undefined, { 'retry-after': '1' }),
+  quotaExceeded: (message: string, details: Record<string, unknown>, retryAfterSeconds: number) =>
+    new HttpError(429, 'QUOTA_EXCEEDED', message, details, { 'retry-after': String(retryAfterSeconds) }),
   guestTrap: (message: string, details?: Record<string, unknown>) =>
     new HttpError(500, 'GUEST_TRAP', message, details),
   bundleIntegrity: (message: string, details?: Record<string, unknown>) =>

@@ -50,6 +50,8 @@ export interface RunnerLimits {
     maxRequestBytes: number;
     maxRedirects: number;
   };
+  /** How often quota usage and execution log rows are written to the database, in batches. */
+  usageFlushMs: number;
   /** Seconds a transpile may take before it is abandoned (a hostile component cannot hang it). */
   transpileTimeoutMs: number;
 }
@@ -76,6 +78,7 @@ export function runnerLimits(config: Config, overrides: RunnerLimitOverrides = {
     tenantConcurrency: Math.max(4, workers * 2),
     queueLimit: Math.max(64, workers * 32),
     instanceMaxUses: 10_000,
+    usageFlushMs: 1000,
     warmInstancesPerWorker: 32,
     workerMaxComponents: 64,
     maxResponseHeaders: 100,

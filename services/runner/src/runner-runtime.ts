@@ -4,28 +4,43 @@
  */
 import { join } from 'node:path';
 import type { Config } from '@annex/config';
-import type { ServiceResources } from '@annex/server';
+import { closeRedisClient, createRedisClient, type ServiceResources } from '@annex/server';
 import type { FastifyBaseLogger } from 'fastify';
 import { BundleCache } from './bundle-cache/bundle-cache.js';
 import { TenantLimiter } from './concurrency/tenant-limiter.js';
 import type { UnsafeTestOnlyEgress } from './egress/test-only-egress.js';
+import { observedExecute, type Execute, type ExecutionHooks } from './execute/execution-outcome.js';
 import { createExecutor } from './execute/executor.js';
 import { hostServices } from './host/host-services.js';
 import { IdempotencyStore } from './idempotency/idempotency-store.js';
 import { newCacheStats, type CacheStats } from './metrics/cache-stats.js';
+import type { CompilePhase } from './metrics/runner-metrics.js';
+import { ExecutionLogWriter } from './execution-log/execution-log-writer.js';
 import { ModuleCache } from './module-cache/module-cache.js';
+import { createQuotas } from './quota/quotas.js';
+import { RedisUsage } from './quota/redis-usage.js';
+import type { Redis } from 'ioredis';
+import { UsageLedger } from './quota/usage-ledger.js';
 import { Transpiler } from './module-cache/transpiler.js';
 import { WorkerPool } from './pool/worker-pool.js';
 import type { RunnerLimits } from './runner-limits.js';
 
 export interface RunnerRuntime {
-  execute: ReturnType<typeof createExecutor>;
+  /** Gates, the executor, then observers (metrics, quota usage, the execution log). */
+  execute: Execute;
+  hooks: ExecutionHooks;
   bundles: BundleCache;
   modules: ModuleCache;
   pool: WorkerPool;
   idempotency: IdempotencyStore;
   stats: CacheStats;
   limits: RunnerLimits;
+  /** Quota usage, written to the database in batches. */
+  usage: UsageLedger;
+  /** REDIS_URL's client (quota counts shared at once), when set. */
+  redis: Redis | undefined;
+  /** Execution log rows of direct calls, written in batches. */
+  executionLog: ExecutionLogWriter;
   close(): Promise<void>;
 }
 
@@ -35,6 +50,10 @@ export interface RunnerRuntimeOptions {
   limits: RunnerLimits;
   log: FastifyBaseLogger;
   unsafeTestOnlyEgress?: UnsafeTestOnlyEgress | undefined;
+  /** Timing of transpiles and core module compiles (the `annex_module_compile_seconds` histogram). */
+  onCompile?: ((phase: CompilePhase, seconds: number) => void) | undefined;
+  /** The clock quota windows are counted by (tests pin it). */
+  now?: (() => number) | undefined;
 }
 
 export async function createRunnerRuntime(options: RunnerRuntimeOptions): Promise<RunnerRuntime> {
@@ -64,6 +83,7 @@ export async function createRunnerRuntime(options: RunnerRuntimeOptions): Promis
     stats,
     onDiskBytes: (hash, bytes) => bundles.addBytes(hash, bytes),
     onForget: (key) => pool.forget(key),
+    ...(options.onCompile ? { onTimed: options.onCompile } : {}),
   });
   bundles = new BundleCache({
     cacheDir,
@@ -87,7 +107,24 @@ export async function createRunnerRuntime(options: RunnerRuntimeOptions): Promis
     maxEntries: limits.idempotencyMaxEntries,
     maxBytes: limits.idempotencyMaxBytes,
   });
-  const execute = createExecutor({
+  const db = options.resources.database.db;
+  const usage = new UsageLedger({ db, flushMs: limits.usageFlushMs, log });
+  const executionLog = new ExecutionLogWriter({ db, flushMs: limits.usageFlushMs, log });
+  const redis = config.env.REDIS_URL
+    ? createRedisClient(config.env.REDIS_URL, log, 'quotas are counted from the database meanwhile')
+    : undefined;
+  const quotas = createQuotas({
+    ledger: usage,
+    redis: redis ? new RedisUsage(redis) : undefined,
+    defaults: config.quotaDefaults,
+    now: options.now ?? Date.now,
+  });
+  const hooks: ExecutionHooks = {
+    gates: [quotas.gate],
+    observers: [quotas.observer, executionLog.observer],
+    onObserverError: (err) => log.error({ err }, 'execution observer failed'),
+  };
+  const run = createExecutor({
     limits,
     bundles,
     modules,
@@ -96,16 +133,23 @@ export async function createRunnerRuntime(options: RunnerRuntimeOptions): Promis
     log,
   });
   return {
-    execute,
+    execute: observedExecute(run, hooks),
+    hooks,
     bundles,
     modules,
     pool,
     idempotency,
     stats,
     limits,
+    usage,
+    executionLog,
+    redis,
     close: async () => {
       await pool.close();
       await transpiler.close();
+      await usage.close();
+      await executionLog.close();
+      if (redis) await closeRedisClient(redis);
     },
   };
 }

@@ -75,6 +75,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   limits?: RunnerLimitOverrides;
   egress?: UnsafeTestOnlyEgress;
+  /** The clock quota windows are counted by. */
+  now?: () => number;
   /** Reuse a database and data dir (a second process over the same cache). */
   database?: TestDatabase;
   dataDir?: string;
@@ -111,6 +113,7 @@ export async function runnerHarness(t: Test, options: HarnessOptions = {}): Prom
     logStream,
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.egress ? { unsafeTestOnlyEgress: options.egress } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   let appClosed = false;
   let released = false;

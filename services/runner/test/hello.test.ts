@@ -89,7 +89,7 @@ t.test('log lines carry the request id', async (t) => {
   const line = h.logs().find((l) => l.guest === true && l.msg === 'greeted Logan {"visits":1}');
   t.match(line, {
     level: 30,
-    requestId: (envelope.context as { request_id: string }).request_id,
+    reqId: (envelope.context as { request_id: string }).request_id,
     tenantId: 't1',
     extensionId: install.extensionId,
     installId: install.installId,

@@ -85,7 +85,7 @@ t.test('a log line carries the request id, tenant and extension', async (t) => {
   t.match(line, {
     guest: true,
     level: 30,
-    requestId,
+    reqId: requestId,
     tenantId: 't1',
     extensionId: install.extensionId,
     installId: install.installId,

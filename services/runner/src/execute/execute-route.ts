@@ -34,16 +34,18 @@ export const executeRoute: FastifyPluginAsyncTypebox<{ runtime: RunnerRuntime }>
     },
     async (request, reply) => {
       const envelope = request.body;
+      const options = { recordedByCaller: request.headers['x-annex-recorded-by'] === 'caller' };
       const header = request.headers['x-idempotency-key'];
       const key = Array.isArray(header) ? header[0] : header;
-      if (key === undefined || envelope.http.method.toUpperCase() === 'GET') return runtime.execute(envelope);
+      if (key === undefined || envelope.http.method.toUpperCase() === 'GET')
+        return runtime.execute(envelope, options);
       if (!IDEMPOTENCY_KEY_RE.test(key)) {
         throw runnerErrors.badRequest('x-idempotency-key must be 1 to 255 visible ASCII characters');
       }
       const { answer, replayed } = await runtime.idempotency.run(
         { tenantId: envelope.context.tenant_id, extensionId: envelope.context.extension_id, key },
         fingerprintOf(envelope),
-        async () => JSON.stringify(await runtime.execute(envelope)),
+        async () => JSON.stringify(await runtime.execute(envelope, options)),
       );
       void reply.header('content-type', 'application/json; charset=utf-8');
       if (replayed) void reply.header('x-idempotent-replay', 'true');

@@ -8,6 +8,13 @@ const FieldValues = Type.Record(
   Type.String({ maxLength: 8192 }),
   Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 1000 })]),
 );
+const Limit = Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]));
+const QuotaLimits = Type.Object({
+  invocations_per_minute: Limit,
+  cpu_ms_per_minute: Limit,
+  mem_mb_ms_per_minute: Limit,
+  egress_bytes_per_minute: Limit,
+});
 const OptionalText = Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()]));
 
 /**
@@ -24,6 +31,8 @@ export const ExecuteEnvelopeSchema = Type.Object({
     version: Type.String({ maxLength: 256 }),
     content_hash: Type.String({ pattern: CONTENT_HASH }),
     config: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
+    /** Set on event deliveries: the tenant's event id. */
+    event_id: Type.Optional(Type.Union([ID, Type.Null()])),
   }),
   http: Type.Object({
     method: Type.String({ pattern: '^[A-Za-z]{1,16}$' }),
@@ -37,6 +46,8 @@ export const ExecuteEnvelopeSchema = Type.Object({
       Type.Object({
         timeout_ms: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
         memory_mb: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+        // Per-minute quotas of the install (0: unlimited); a missing one is the platform default.
+        quota: Type.Optional(Type.Union([QuotaLimits, Type.Null()])),
       }),
       Type.Null(),
     ]),

@@ -19,6 +19,7 @@ import { GuestTimeout, QueueFull, type WorkerPool } from '../pool/worker-pool.js
 import { runnerErrors } from '../runner-errors.js';
 import type { RunnerLimits } from '../runner-limits.js';
 import { effectiveLimits } from './effective-limits.js';
+import { noteFailureEgress } from './execution-outcome.js';
 import type { ExecuteAnswer, ExecuteEnvelope } from './execute-schema.js';
 import { guestAnswer } from './guest-answer.js';
 import { guestRequest, normalizeContentHash, requestBody } from './guest-request.js';
@@ -93,48 +94,53 @@ export function createExecutor(deps: ExecutorDeps) {
         egressBytes: 0,
         memo: new Map(),
       };
-      let outcome;
       try {
-        outcome = await deps.pool.run({
-          job: {
-            callId: scope.callId,
-            instanceKey: `${load.key}|${scope.installId}|${linked.join(',')}`,
-            componentKey: load.key,
-            linked,
-            data: callData(envelope, linked, limits),
-            request: guestRequest(envelope, body),
-            deadline: scope.deadline,
-            memoryCapBytes: pagesForMiB(memoryMb) * 65536,
-            maxResponseBytes: limits.maxResponseBytes,
-            maxResponseHeaders: limits.maxResponseHeaders,
-            maxResponseHeaderBytes: limits.maxResponseHeaderBytes,
-            maxUses: limits.instanceMaxUses,
-            maxWarm: limits.warmInstancesPerWorker,
-          },
-          load,
-          call: { scope, linked, onLog: (level, message) => writeGuestLog(log, scope, level, message) },
-          timeoutMs,
+        let outcome;
+        try {
+          outcome = await deps.pool.run({
+            job: {
+              callId: scope.callId,
+              instanceKey: `${load.key}|${scope.installId}|${linked.join(',')}`,
+              componentKey: load.key,
+              linked,
+              data: callData(envelope, linked, limits),
+              request: guestRequest(envelope, body),
+              deadline: scope.deadline,
+              memoryCapBytes: pagesForMiB(memoryMb) * 65536,
+              maxResponseBytes: limits.maxResponseBytes,
+              maxResponseHeaders: limits.maxResponseHeaders,
+              maxResponseHeaderBytes: limits.maxResponseHeaderBytes,
+              maxUses: limits.instanceMaxUses,
+              maxWarm: limits.warmInstancesPerWorker,
+            },
+            load,
+            call: { scope, linked, onLog: (level, message) => writeGuestLog(log, scope, level, message) },
+            timeoutMs,
+          });
+        } catch (err) {
+          if (err instanceof GuestTimeout) {
+            log.warn(
+              { reqId: scope.requestId, tenantId: scope.tenantId, phase: err.phase },
+              'guest timed out',
+            );
+            throw runnerErrors.timeout(timeoutMs, err.phase === 'queued' ? err.message : undefined);
+          }
+          if (err instanceof QueueFull) throw runnerErrors.concurrencyLimit(err.message);
+          if (err instanceof WorkerCrashed) throw runnerErrors.guestTrap(err.message);
+          throw err;
+        } finally {
+          abort.abort();
+        }
+        return guestAnswer(outcome, {
+          durationMs: performance.now() - started,
+          egressBytes: scope.egressBytes,
+          memoryMb,
+          maxResponseBytes: limits.maxResponseBytes,
         });
       } catch (err) {
-        if (err instanceof GuestTimeout) {
-          log.warn(
-            { requestId: scope.requestId, tenantId: scope.tenantId, phase: err.phase },
-            'guest timed out',
-          );
-          throw runnerErrors.timeout(timeoutMs, err.phase === 'queued' ? err.message : undefined);
-        }
-        if (err instanceof QueueFull) throw runnerErrors.concurrencyLimit(err.message);
-        if (err instanceof WorkerCrashed) throw runnerErrors.guestTrap(err.message);
+        noteFailureEgress(err, scope.egressBytes);
         throw err;
-      } finally {
-        abort.abort();
       }
-      return guestAnswer(outcome, {
-        durationMs: performance.now() - started,
-        egressBytes: scope.egressBytes,
-        memoryMb,
-        maxResponseBytes: limits.maxResponseBytes,
-      });
     } finally {
       lease?.release();
       releaseTenant();

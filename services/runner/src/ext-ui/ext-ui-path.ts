@@ -1,6 +1,6 @@
+import { isUuid } from '@annex/db';
 import { runnerErrors } from '../runner-errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HASH = /^(?:sha256:)?([0-9a-f]{64})$/i;
 // C0 controls, DEL and C1 controls (NUL included).
 // eslint-disable-next-line no-control-regex
@@ -25,7 +25,7 @@ export function parseExtUiUrl(rawUrl: string): ExtUiTarget {
   // ['', 'ext-ui', id, hash, ...rest]
   const [, , rawId = '', rawHash = '', ...rest] = parts;
   const extensionId = decodeSegment(rawId);
-  if (!UUID.test(extensionId)) throw runnerErrors.badRequest('the extension id must be a UUID');
+  if (!isUuid(extensionId)) throw runnerErrors.badRequest('the extension id must be a UUID');
   const hash = HASH.exec(decodeSegment(rawHash));
   if (!hash) throw runnerErrors.badRequest('the content hash must be sha256:<64 hex digits>');
   // A trailing slash (or the bare prefix) leaves one empty last segment: the entry (SPA) path.

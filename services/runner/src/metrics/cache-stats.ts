@@ -30,3 +30,17 @@ export function newCacheStats(): CacheStats {
     modules: { hits: 0, misses: 0, diskHits: 0, transpiles: 0, compiles: 0 },
   };
 }
+
+/**
+ * Bundle acquisitions served without a store fetch: those answered from memory (`hits`) and those
+ * re-verified from the disk cache after a restart (`verifications` that passed). `misses` fetched.
+ */
+export function bundleHitsAndMisses(stats: CacheStats): { hits: number; misses: number } {
+  const { hits, misses, verifications, integrityFailures } = stats.bundles;
+  return { hits: hits + verifications - integrityFailures, misses };
+}
+
+/** hits / (hits + misses), or null before the first lookup. */
+export function hitRatio(hits: number, misses: number): number | null {
+  return hits + misses === 0 ? null : hits / (hits + misses);
+}

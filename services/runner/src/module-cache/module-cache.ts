@@ -40,6 +40,8 @@ export interface ModuleCacheOptions {
   onDiskBytes(contentHash: string, bytes: number): void;
   /** A compiled component left memory: workers may drop it too. */
   onForget(componentKey: string): void;
+  /** How long each transpile (jco, on its thread) and each core module compile took. */
+  onTimed?(phase: 'transpile' | 'compile', seconds: number): void;
 }
 
 export class ModuleCache {
@@ -52,6 +54,11 @@ export class ModuleCache {
 
   constructor(private readonly options: ModuleCacheOptions) {
     this.artifacts = new ModuleArtifacts(options.cacheDir, options.secret);
+  }
+
+  /** Compiled components (one per hash and memory cap) held in memory. */
+  get compiledCount(): number {
+    return this.compiled.size;
   }
 
   static componentKey(contentHash: string, memoryPages: number): string {
@@ -113,7 +120,9 @@ export class ModuleCache {
       }
       const needed = Math.max(0, ...patched.memories.map((m) => m.initialPages));
       if (needed > pages) throw new MemoryTooSmall(needed);
+      const t0 = performance.now();
       modules[name] = await WebAssembly.compile(patched.bytes);
+      this.options.onTimed?.('compile', (performance.now() - t0) / 1000);
       this.options.stats.modules.compiles++;
     }
     const load: ComponentLoad = { key, glueUrl: artifacts.glueUrl, modules };
@@ -137,7 +146,9 @@ export class ModuleCache {
           this.options.stats.modules.diskHits++;
         } else {
           this.options.stats.modules.transpiles++;
+          const t0 = performance.now();
           const transpiled = await this.options.transpiler.transpile(componentPath);
+          this.options.onTimed?.('transpile', (performance.now() - t0) / 1000);
           artifacts = await this.artifacts.write(contentHash, transpiled);
           this.options.onDiskBytes(contentHash, artifacts.bytes);
         }

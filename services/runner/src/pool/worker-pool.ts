@@ -55,6 +55,8 @@ export interface PoolStats {
   ready: number;
   busy: number;
   queued: number;
+  /** Guest instances kept warm across the workers (per install, content hash and grants). */
+  warmInstances: number;
   started: number;
   timeouts: number;
   crashes: number;
@@ -108,6 +110,7 @@ export class WorkerPool {
       ready: this.slots.filter((s) => s.ready).length,
       busy: this.slots.filter((s) => s.busy).length,
       queued: this.queue.length,
+      warmInstances: this.slots.reduce((sum, s) => sum + s.warm.size, 0),
       ...this.counters,
     };
   }

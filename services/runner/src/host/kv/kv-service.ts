@@ -30,7 +30,7 @@ export function kvService(store: KvStore, log: FastifyBaseLogger): HostService {
         }
       } catch (err) {
         if (err instanceof KvError) return fail(err.code);
-        log.error({ err, requestId: call.requestId, tenantId: call.tenantId, fn }, 'kv store failed');
+        log.error({ err, reqId: call.requestId, tenantId: call.tenantId, fn }, 'kv store failed');
         return fail('unavailable');
       }
     },
