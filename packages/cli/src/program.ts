@@ -9,6 +9,8 @@ import { registerPublish } from './commands/publish.js';
 import { registerSign } from './commands/sign.js';
 import { registerVerify } from './commands/verify.js';
 import { registerConfigCheck } from './commands/config-check.js';
+import { registerObserveVerbs } from './commands/observe.js';
+import { registerEventVerbs } from './commands/events.js';
 import { registerKeys } from './commands/keys.js';
 import { registerLogin } from './commands/login.js';
 import { registerMigrate } from './commands/migrate.js';
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   registerKeys(program, output);
   registerInstallVerbs(program, output);
   registerSecretVerbs(program, output);
+  registerObserveVerbs(program, output);
+  registerEventVerbs(program, output);
   registerMigrate(program, output);
   registerConfigCheck(program, output);
   return program;

@@ -17,13 +17,13 @@ t.test(`annex migrate (${testDatabaseKind()})`, async (t) => {
   t.equal(await first.exited, 0, first.stderr());
   t.same(JSON.parse(first.stdout()), {
     database: testDatabaseKind(),
-    applied: ['0001_initial', '0002_uploads', '0003_installs'],
-    current: '0003_installs',
+    applied: ['0001_initial', '0002_uploads', '0003_installs', '0004_observability', '0005_event_deliveries'],
+    current: '0005_event_deliveries',
   });
 
   const second = startNode(bin, env, ['migrate']);
   t.equal(await second.exited, 0);
-  t.match(second.stdout(), /already up to date \(0003_installs\)/);
+  t.match(second.stdout(), /already up to date \(0005_event_deliveries\)/);
 });
 
 t.test('annex migrate with a bad DATABASE_URL exits 2 with one line', async (t) => {

@@ -2,16 +2,21 @@ import { callExtension, type GatewayCallOptions } from './gateway-call.js';
 import { createTransport, type ClientOptions, type Transport } from './transport.js';
 import type {
   ApiKey,
+  EventDetail,
+  EventInput,
   Execution,
+  ExecutionQuery,
   Extension,
-  Grants,
   Install,
   InstallInput,
+  InstallPatch,
   Page,
+  PublishedEvent,
   Resolved,
   Role,
   SecretList,
   UpdateInput,
+  UsageWindow,
   Version,
   VersionDetail,
 } from './types.js';
@@ -32,7 +37,7 @@ function tenantApi(call: Transport, tenantId: string) {
       /** Upgrade or rollback; 409 APPROVAL_REQUIRED (details: version, capabilities, egress) unless `approve`. */
       update: (ext: string, input: UpdateInput) =>
         call<Install>('POST', `${install(ext)}/update`, { body: input }),
-      patch: (ext: string, input: Grants) => call<Install>('PATCH', install(ext), { body: input }),
+      patch: (ext: string, input: InstallPatch) => call<Install>('PATCH', install(ext), { body: input }),
       uninstall: (ext: string) => call<void>('DELETE', install(ext)),
     },
     secrets: {
@@ -46,9 +51,19 @@ function tenantApi(call: Transport, tenantId: string) {
     resolve: (ext: string, request: { method: string; path: string }) =>
       call<Resolved>('GET', `${install(ext)}/resolve`, { query: request }),
     executions: {
-      list: (query: { extension?: string; status?: string; since?: string; limit?: number } = {}) =>
-        call<{ items: Execution[] }>('GET', `${base}/executions`, { query }),
+      /** Newest first; pass `nextCursor` back as `cursor` for the next page. */
+      list: (query: ExecutionQuery = {}) =>
+        call<{ items: Execution[]; nextCursor: string | null }>('GET', `${base}/executions`, { query }),
     },
+    events: {
+      /** Posts an event for this tenant's subscribed installs (docs/events.md). */
+      publish: (input: EventInput) => call<PublishedEvent>('POST', `${base}/events`, { body: input }),
+      /** An event with its deliveries and their status. */
+      get: (id: string) => call<EventDetail>('GET', `${base}/events/${seg(id)}`),
+    },
+    /** Quota usage per extension and minute, newest first. */
+    usage: (query: { extension?: string; since?: string; limit?: number } = {}) =>
+      call<{ items: UsageWindow[] }>('GET', `${base}/usage`, { query }),
   };
 }
 
@@ -59,6 +74,11 @@ export function createClient(options: ClientOptions) {
     call,
     /** Installs, secrets, resolve and executions of one tenant. */
     tenant: (tenantId: string) => tenantApi(call, tenantId),
+    events: {
+      /** Posts an event for a tenant (a gateway key posts for any tenant): `client.tenant(t).events` for one. */
+      publish: (tenantId: string, input: EventInput) => tenantApi(call, tenantId).events.publish(input),
+      get: (tenantId: string, id: string) => tenantApi(call, tenantId).events.get(id),
+    },
     /** Calls an extension through the gateway (`/api/ext/{ext}/{path}`). */
     callExtension: (ext: string, path: string, request?: GatewayCallOptions) =>
       callExtension(options, ext, path, request),

@@ -88,16 +88,30 @@ export interface Install {
     newEgress: string[];
     requestedAt: string;
   } | null;
+  /** Per-minute limits in force (the install's own, else the platform defaults; 0 = unlimited). */
+  quota: Quota;
   createdAt: string;
   updatedAt: string;
   /** On install and update: a deprecation, or egress left out because of the platform ceiling. */
   warning?: string;
 }
 
+export interface Quota {
+  invocationsPerMinute: number;
+  cpuMsPerMinute: number;
+  memMbMsPerMinute: number;
+  egressBytesPerMinute: number;
+}
+
 export interface Grants {
   grantedCaps?: string[];
   egress?: string[];
   config?: Record<string, unknown>;
+}
+
+/** `PATCH /installs/{ext}`: grants, config and quotas (null: back to the platform defaults). */
+export interface InstallPatch extends Grants {
+  quota?: Partial<Quota> | null;
 }
 
 export interface InstallInput extends Grants {
@@ -134,6 +148,8 @@ export interface Resolved {
 export interface Execution {
   id: string;
   requestId: string;
+  eventId: string | null;
+  source: 'gateway' | 'runner' | 'event';
   extensionId: string;
   installId: string | null;
   status: number | null;
@@ -150,4 +166,68 @@ export interface GatewayResponse {
   headers: Headers;
   body: Uint8Array;
   requestId: string | null;
+}
+
+export type ExecutionQuery = {
+  extension?: string;
+  /** `502`, `5xx`, `ok` or `error`. */
+  status?: string;
+  source?: Execution['source'];
+  event?: string;
+  requestId?: string;
+  error?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+  cursor?: string;
+};
+
+/** One tenant's extension's usage in one minute window. */
+export interface UsageWindow {
+  extensionId: string;
+  windowStart: string;
+  invocations: number;
+  cpuMs: number;
+  memMbMs: number;
+  egressBytes: number;
+}
+
+/** `POST /v1/tenants/{t}/events` (docs/events.md). */
+export interface EventInput {
+  topic: string;
+  /** Any JSON value. */
+  payload: unknown;
+  /** Unique per tenant (`^[A-Za-z0-9._:-]{1,128}$`); generated when left out. Replaying it queues nothing. */
+  id?: string;
+}
+
+export interface PublishedEvent {
+  id: string;
+  topic: string;
+  /** Deliveries queued (for a duplicate: by the first posting of the id). */
+  deliveries: number;
+  /** True when the id was already received (HTTP 200); false for a new event (202). */
+  duplicate: boolean;
+}
+
+/** One delivery of an event: to one install and handler. */
+export interface EventDelivery {
+  id: string;
+  installId: string;
+  extension: { id: string; slug: string };
+  handler: string | null;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  updatedAt: string;
+}
+
+export interface EventDetail {
+  id: string;
+  topic: string;
+  payload: unknown;
+  receivedAt: string;
+  deliveries: EventDelivery[];
 }

@@ -22,6 +22,7 @@ export {
   type HeadersInit,
 } from './responses.js';
 export { header, queryParam, queryParams, readText, readJson } from './read-request.js';
+export { readEvent, isEvent, EVENT_HEADERS, type AnnexEvent } from './event.js';
 export {
   route,
   ROUTE_METHODS,

@@ -1,5 +1,12 @@
 import type { Config } from '@annex/config';
-import { createServer, opsRoutes, readinessChecks, type ServiceResources } from '@annex/server';
+import {
+  closeRedisClient,
+  createRedisClient,
+  createServer,
+  opsRoutes,
+  readinessChecks,
+  type ServiceResources,
+} from '@annex/server';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { apiKeyRoutes } from './api-keys/api-key-routes.js';
 import { createApiKeyService } from './api-keys/api-key-service.js';
@@ -9,8 +16,13 @@ import { catalogRoutes } from './catalog/catalog-routes.js';
 import { createCatalogService } from './catalog/catalog-service.js';
 import { executionRoutes } from './executions/execution-routes.js';
 import { createExecutionLog } from './executions/execution-log.js';
+import { createEventDispatcher, eventDispatchSettings } from './events/event-dispatcher.js';
+import { eventRoutes } from './events/event-routes.js';
+import { createEventService } from './events/event-service.js';
+import { startRetentionPurge } from './executions/retention.js';
+import { usageRoutes } from './executions/usage-routes.js';
 import { createGatewayService } from './gateway/gateway-service.js';
-import { createRateLimitRedis, registerGatewayRateLimit } from './gateway/gateway-rate-limit.js';
+import { registerGatewayRateLimit } from './gateway/gateway-rate-limit.js';
 import { gatewayRoutes } from './gateway/gateway-routes.js';
 import { createInstallCache } from './gateway/install-cache.js';
 import { loadInstallTarget } from './gateway/install-target.js';
@@ -24,6 +36,7 @@ import { secretRoutes } from './secrets/secret-routes.js';
 import { createSecretService } from './secrets/secret-service.js';
 import { createFinalizer } from './uploads/finalize-upload.js';
 import { uploadContentRoute } from './uploads/upload-content-route.js';
+import { createUploadMetrics, instrumentFinalize, instrumentUploads } from './uploads/upload-metrics.js';
 import { uploadRoutes } from './uploads/upload-routes.js';
 import { createUploadService } from './uploads/upload-service.js';
 
@@ -36,6 +49,8 @@ export interface RegistryAppOptions {
   installCacheTtlMs?: number;
   /** Where logs go (default stdout); tests pass a stream to read them. */
   logStream?: NodeJS.WritableStream;
+  /** Longest wait between two looks at the event delivery queue (default 1 s; tests may shorten it). */
+  eventPollIntervalMs?: number;
 }
 
 const INSTALL_CACHE_TTL_MS = 5000;
@@ -54,12 +69,10 @@ export async function buildRegistryApp(options: RegistryAppOptions): Promise<Fas
   });
   await registerOpenApi(app);
 
-  const redis = config.env.REDIS_URL ? createRateLimitRedis(config.env.REDIS_URL, app.log) : undefined;
-  if (redis) {
-    app.addHook('onClose', async () => {
-      await redis.quit().catch(() => redis.disconnect());
-    });
-  }
+  const redis = config.env.REDIS_URL
+    ? createRedisClient(config.env.REDIS_URL, app.log, 'gateway calls are not rate limited meanwhile')
+    : undefined;
+  if (redis) app.addHook('onClose', async () => closeRedisClient(redis));
   const authenticator = createAuthenticator(db, config.adminToken);
   await app.register(opsRoutes, {
     config,
@@ -74,12 +87,22 @@ export async function buildRegistryApp(options: RegistryAppOptions): Promise<Fas
   const apiKeys = createApiKeyService(db);
   const catalog = createCatalogService(db, config.runnerPublicBase);
   const { store } = resources;
-  const uploads = createUploadService({ db, store, config, log: app.log });
-  const finalize = createFinalizer({ db, store, config, catalog, log: app.log });
+  const uploadMetrics = createUploadMetrics(app.metrics.registry);
+  const uploads = instrumentUploads(createUploadService({ db, store, config, log: app.log }), uploadMetrics);
+  const finalize = instrumentFinalize(
+    createFinalizer({ db, store, config, catalog, log: app.log }),
+    uploadMetrics,
+  );
   const changes = createInstallChanges();
   const installs = createInstallService({ db, config, catalog, changes });
   const secrets = createSecretService({ db, keks: config.keks, catalog, changes });
   const executions = createExecutionLog({ db, catalog });
+  const purge = startRetentionPurge({
+    db,
+    retentionDays: config.env.EXT_EXECUTION_LOG_RETENTION_DAYS,
+    log: app.log,
+  });
+  app.addHook('onClose', async () => purge.close());
   const cache = createInstallCache(
     {
       ttlMs: options.installCacheTtlMs ?? INSTALL_CACHE_TTL_MS,
@@ -98,6 +121,17 @@ export async function buildRegistryApp(options: RegistryAppOptions): Promise<Fas
       maxAnswerBytes: answerCap(config.env.EXT_MAX_RESPONSE_BYTES),
     });
   const gateway = createGatewayService({ cache, runner });
+  const dispatcher = createEventDispatcher({
+    db,
+    runner,
+    executions,
+    loadTarget: (tenantId, extensionId) => cache.get(tenantId, extensionId),
+    log: app.log,
+    settings: eventDispatchSettings(config, options.eventPollIntervalMs),
+  });
+  app.addHook('onReady', async () => dispatcher.start());
+  app.addHook('onClose', async () => dispatcher.close());
+  const events = createEventService({ db, onQueued: () => dispatcher.wake() });
 
   // Authorized by its own rules (API key or upload token), so outside the API-key hook below.
   await app.register(uploadContentRoute, { uploads, authenticator });
@@ -130,6 +164,8 @@ export async function buildRegistryApp(options: RegistryAppOptions): Promise<Fas
     await api.register(secretRoutes, { secrets });
     await api.register(resolveRoute, { gateway });
     await api.register(executionRoutes, { executions });
+    await api.register(eventRoutes, { events });
+    await api.register(usageRoutes, { db, catalog });
   });
   return app;
 }

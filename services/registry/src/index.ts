@@ -6,3 +6,4 @@ export {
   type RunnerOutcome,
   type ExecuteEnvelope,
 } from './gateway/runner-client.js';
+export { purgeExpired, type PurgeCounts } from './executions/retention.js';

@@ -55,8 +55,11 @@ const STATUS = {
   GATEWAY_TIMEOUT: 504,
   // Runner answers the gateway passes through with their own status (SPEC section 10).
   CONCURRENCY_LIMIT: 429,
+  QUOTA_EXCEEDED: 429,
   TIMEOUT: 504,
   IDEMPOTENCY_KEY_REUSED: 409,
+  // Events (docs/events.md).
+  EVENT_NOT_FOUND: 404,
 } as const;
 
 export type RegistryErrorCode = keyof typeof STATUS;

@@ -1,31 +1,14 @@
-import { Socket } from 'node:net';
 import t from 'tap';
-import { testDatabaseKind, waitFor } from '@annex/test-support';
+import { tcpReachable, TEST_REDIS_URL, testDatabaseKind, waitFor } from '@annex/test-support';
 import { registryHarness } from './harness.js';
 import { publishVersion } from './publish.js';
 import { startRunnerStub } from './runner-stub.js';
 
-const REDIS_URL = process.env.ANNEX_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  const socket = new Socket();
-  try {
-    return await new Promise<boolean>((resolve) => {
-      socket.setTimeout(1000);
-      socket.once('connect', () => resolve(true));
-      socket.once('error', () => resolve(false));
-      socket.once('timeout', () => resolve(false));
-      socket.connect(Number(port || 6379), hostname);
-    });
-  } finally {
-    socket.destroy();
-  }
-}
+const REDIS_URL = TEST_REDIS_URL;
 
 t.test(
   `gateway rate limits shared through Redis across instances (${testDatabaseKind()})`,
-  { skip: !(await reachable(REDIS_URL)) && `no Redis at ${REDIS_URL} (set ANNEX_TEST_REDIS_URL)` },
+  { skip: !(await tcpReachable(REDIS_URL)) && `no Redis at ${REDIS_URL} (set ANNEX_TEST_REDIS_URL)` },
   async (t) => {
     const stub = await startRunnerStub(t);
     const env = { RUNNER_BASE_URL: stub.url, REDIS_URL, EXT_GATEWAY_RATE_LIMIT: '3' };

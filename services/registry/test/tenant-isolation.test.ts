@@ -10,6 +10,7 @@ const BODIES: Record<string, unknown> = {
   'POST /v1/tenants/{tenantId}/installs/{ext}/update': { version: '1.0.0', approve: true },
   'PATCH /v1/tenants/{tenantId}/installs/{ext}': { config: {} },
   'PUT /v1/tenants/{tenantId}/installs/{ext}/secrets': { TOKEN: 'from-tenant-a' },
+  'POST /v1/tenants/{tenantId}/events': { topic: 'ticket.created', payload: {} },
 };
 const QUERIES: Record<string, string> = {
   'GET /v1/tenants/{tenantId}/installs/{ext}/resolve': '?method=GET&path=/hello',
@@ -50,7 +51,11 @@ t.test(`tenant A's key never reaches tenant B (${testDatabaseKind()})`, async (t
     .flatMap(([path, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path })));
   t.ok(routes.length >= 12, `walks ${routes.length} routes`);
   const url = (path: string, tenant: string, ext: string) =>
-    path.replace('{tenantId}', tenant).replace('{ext}', ext).replace('{name}', 'TOKEN');
+    path
+      .replace('{tenantId}', tenant)
+      .replace('{ext}', ext)
+      .replace('{name}', 'TOKEN')
+      .replace('{id}', 'evt-1');
 
   t.test("tenant B's routes answer 404 to tenant A's key", async (t) => {
     for (const { method, path } of routes) {

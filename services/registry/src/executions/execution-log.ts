@@ -1,35 +1,41 @@
-import { json, withTenant, type Database } from '@annex/db';
+import {
+  insertExecutionRows,
+  withTenant,
+  type Database,
+  type ExecutionRow,
+  type ExecutionSource,
+} from '@annex/db';
 import type { Kysely } from 'kysely';
 import type { TenantScope } from '../auth/tenant-access.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
+import { decodeKeyset, encodeKeyset } from '../catalog/cursor.js';
 import { RegistryError } from '../registry-error.js';
 
-/** One gateway call, written to `extension_execution_log` once it is answered. */
-export interface ExecutionRecord {
-  tenantId: string;
-  extensionId: string;
-  installId: string;
-  requestId: string;
-  startedAt: Date;
-  finishedAt: Date;
-  status: number;
-  /** `duration_ms` (measured by the gateway), `endpoint`, and the runner's metrics when it answered. */
-  metrics: Record<string, unknown>;
-  /** The error code the gateway answered with; null when the guest answered (whatever its status). */
-  error: string | null;
-}
+/** One execution the registry saw (a gateway call or an event delivery). */
+export type ExecutionRecord = Omit<ExecutionRow, 'source'> & { source?: ExecutionSource };
 
 export interface ExecutionQuery {
   extension?: string;
   /** An HTTP status (`502`), a class (`5xx`), `ok` (below 400) or `error` (400 and above). */
   status?: string;
+  /** Who wrote the row: `gateway`, `runner` (direct calls) or `event`. */
+  source?: ExecutionSource;
+  /** Deliveries of one event. */
+  event?: string;
+  requestId?: string;
+  /** A short error code (`QUOTA_EXCEEDED`, `TIMEOUT`, …). */
+  error?: string;
   since?: string;
+  until?: string;
   limit?: number;
+  cursor?: string;
 }
 
 export interface ExecutionView {
   id: string;
   requestId: string;
+  eventId: string | null;
+  source: ExecutionSource;
   extensionId: string;
   installId: string | null;
   status: number | null;
@@ -42,32 +48,29 @@ export interface ExecutionView {
 
 const STATUS_RE = /^(?:[1-5]\d\d|[1-5]xx|ok|error)$/;
 
-/** The execution log: written by the gateway, read by tenants (`GET /executions`). */
+function timestamp(name: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime()))
+    throw new RegistryError('BAD_REQUEST', `${name} must be an ISO 8601 timestamp`);
+  return date;
+}
+
+/**
+ * The execution log: written by the gateway, the event dispatcher and (for direct calls) the
+ * runner; read by tenants (`GET /executions`), newest first, a page at a time.
+ */
 export function createExecutionLog(deps: { db: Kysely<Database>; catalog: CatalogService }) {
   const { db, catalog } = deps;
   return {
     async record(entry: ExecutionRecord): Promise<void> {
-      await withTenant(db, entry.tenantId, (trx) =>
-        trx
-          .insertInto('extension_execution_log')
-          .values({
-            tenant_id: entry.tenantId,
-            extension_id: entry.extensionId,
-            install_id: entry.installId,
-            request_id: entry.requestId,
-            event_id: null,
-            started_at: entry.startedAt,
-            finished_at: entry.finishedAt,
-            status: entry.status,
-            metrics: json(entry.metrics),
-            error: entry.error,
-          })
-          .execute(),
-      );
+      await insertExecutionRows(db, [{ source: 'gateway', ...entry }]);
     },
 
-    /** Newest first. */
-    async list(scope: TenantScope, query: ExecutionQuery): Promise<{ items: ExecutionView[] }> {
+    async list(
+      scope: TenantScope,
+      query: ExecutionQuery,
+    ): Promise<{ items: ExecutionView[]; nextCursor: string | null }> {
       const status = query.status?.toLowerCase();
       if (status !== undefined && !STATUS_RE.test(status)) {
         throw new RegistryError(
@@ -75,22 +78,28 @@ export function createExecutionLog(deps: { db: Kysely<Database>; catalog: Catalo
           'status must be an HTTP status (502), a class (5xx), ok or error',
         );
       }
-      let since: Date | undefined;
-      if (query.since !== undefined) {
-        since = new Date(query.since);
-        if (Number.isNaN(since.getTime())) {
-          throw new RegistryError('BAD_REQUEST', 'since must be an ISO 8601 timestamp');
-        }
+      const since = timestamp('since', query.since);
+      const until = timestamp('until', query.until);
+      const after = query.cursor === undefined ? undefined : decodeKeyset(query.cursor, 2);
+      const afterDate = after ? new Date(after[0]!) : undefined;
+      if (afterDate && Number.isNaN(afterDate.getTime())) {
+        throw new RegistryError(
+          'INVALID_CURSOR',
+          'cursor is not one this registry issued; start again without it',
+        );
       }
       const extensionId = query.extension
         ? (await catalog.findExtension(scope.principal, query.extension)).id
         : undefined;
+      const limit = query.limit ?? 50;
       return withTenant(db, scope.tenantId, async (trx) => {
         let q = trx
           .selectFrom('extension_execution_log')
           .select([
             'id',
             'request_id',
+            'event_id',
+            'source',
             'extension_id',
             'install_id',
             'status',
@@ -101,21 +110,33 @@ export function createExecutionLog(deps: { db: Kysely<Database>; catalog: Catalo
           ]);
         if (extensionId) q = q.where('extension_id', '=', extensionId);
         if (since) q = q.where('started_at', '>=', since);
+        if (until) q = q.where('started_at', '<', until);
+        if (query.source) q = q.where('source', '=', query.source);
+        if (query.event) q = q.where('event_id', '=', query.event);
+        if (query.requestId) q = q.where('request_id', '=', query.requestId);
+        if (query.error) q = q.where('error', '=', query.error);
         if (status === 'ok') q = q.where('status', '<', 400);
         else if (status === 'error') q = q.where('status', '>=', 400);
         else if (status?.endsWith('xx')) {
           const base = Number(status[0]) * 100;
           q = q.where('status', '>=', base).where('status', '<', base + 100);
         } else if (status) q = q.where('status', '=', Number(status));
+        if (after && afterDate) {
+          q = q.where((eb) => eb(eb.refTuple('started_at', 'id'), '<', eb.tuple(afterDate, after[1]!)));
+        }
         const rows = await q
           .orderBy('started_at', 'desc')
-          .orderBy('id')
-          .limit(query.limit ?? 50)
+          .orderBy('id', 'desc')
+          .limit(limit + 1)
           .execute();
+        const page = rows.slice(0, limit);
+        const last = page.at(-1);
         return {
-          items: rows.map((r) => ({
+          items: page.map((r) => ({
             id: r.id,
             requestId: r.request_id,
+            eventId: r.event_id,
+            source: r.source,
             extensionId: r.extension_id,
             installId: r.install_id,
             status: r.status,
@@ -130,6 +151,8 @@ export function createExecutionLog(deps: { db: Kysely<Database>; catalog: Catalo
                   : null,
             metrics: r.metrics,
           })),
+          nextCursor:
+            rows.length > limit && last ? encodeKeyset([last.started_at.toISOString(), last.id]) : null,
         };
       });
     },

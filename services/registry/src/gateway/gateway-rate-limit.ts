@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import { RegistryError } from '../registry-error.js';
 
 export interface GatewayRateLimitOptions {
@@ -9,31 +9,6 @@ export interface GatewayRateLimitOptions {
   windowMs: number;
   /** Counters shared by every registry instance (REDIS_URL). Unset: in-process counters. */
   redis?: Redis;
-}
-
-/**
- * The Redis client of REDIS_URL, tuned for rate limiting: a call never waits for Redis to come
- * back, and an outage is logged once (and its end), not at every reconnect attempt or call.
- */
-export function createRateLimitRedis(url: string, log: FastifyBaseLogger): Redis {
-  // No offline queue: while Redis is away a call fails over at once instead of waiting for it.
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    enableOfflineQueue: false,
-    enableAutoPipelining: true,
-  });
-  let down = false;
-  redis.on('error', (err: Error) => {
-    if (!down)
-      log.warn({ err }, 'Redis (rate limits) is unreachable; gateway calls are not limited meanwhile');
-    down = true;
-  });
-  redis.on('ready', () => {
-    if (down) log.info('Redis (rate limits) is reachable again');
-    down = false;
-  });
-  return redis;
 }
 
 export interface RateVerdict {

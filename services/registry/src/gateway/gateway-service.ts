@@ -1,22 +1,14 @@
 import type { ManifestEndpoint } from '@annex/bundle';
 import type { TenantScope } from '../auth/tenant-access.js';
 import { RegistryError } from '../registry-error.js';
-import { forwardedRequestHeaders, returnedResponseHeaders } from './header-allowlists.js';
+import { executeEnvelope, type GuestRequest } from './execute-envelope.js';
+import { returnedResponseHeaders } from './header-allowlists.js';
 import type { InstallCache } from './install-cache.js';
 import type { InstallTarget } from './install-target.js';
 import { matchEndpoint } from './match-endpoint.js';
-import type { ExecuteEnvelope, RunnerClient, RunnerOutcome } from './runner-client.js';
+import type { RunnerClient, RunnerOutcome } from './runner-client.js';
 
-/** One call through the gateway, as the route hands it over. */
-export interface GuestRequest {
-  requestId: string;
-  method: string;
-  /** The path below `/api/ext/{ext}`, as sent (still percent-encoded), `/` at least. */
-  path: string;
-  query: Record<string, string | string[]>;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer | undefined;
-}
+export type { GuestRequest } from './execute-envelope.js';
 
 export interface GuestAnswer {
   status: number;
@@ -63,6 +55,14 @@ export function answerOf(outcome: RunnerOutcome): GuestAnswer {
         reason: outcome.reason,
       });
     case 'error': {
+      if (outcome.status === 429 && outcome.code === 'QUOTA_EXCEEDED') {
+        throw new RegistryError(
+          'QUOTA_EXCEEDED',
+          outcome.message,
+          { ...outcome.details, runnerCode: outcome.code },
+          { retryAfterSeconds: outcome.retryAfterSeconds ?? 1 },
+        );
+      }
       const passed = PASSED_THROUGH[outcome.status as keyof typeof PASSED_THROUGH];
       if (passed) {
         throw new RegistryError(
@@ -124,32 +124,6 @@ export function createGatewayService(deps: { cache: InstallCache; runner: Runner
     return match;
   }
 
-  function envelope(found: InstallTarget, request: GuestRequest): ExecuteEnvelope {
-    return {
-      context: {
-        request_id: request.requestId,
-        tenant_id: found.tenantId,
-        extension_id: found.extensionId,
-        install_id: found.installId,
-        version_id: found.versionId,
-        version: found.version,
-        content_hash: found.contentHash,
-        config: found.config,
-      },
-      http: {
-        method: request.method,
-        path: request.path,
-        query: request.query,
-        headers: forwardedRequestHeaders(request.headers, request.requestId),
-        body_b64: request.body && request.body.length > 0 ? request.body.toString('base64') : null,
-      },
-      limits: found.limits,
-      providers: found.providers,
-      egress: found.egress,
-      secret_envelope: found.secretEnvelope,
-    };
-  }
-
   return {
     lookup,
     available,
@@ -158,7 +132,7 @@ export function createGatewayService(deps: { cache: InstallCache; runner: Runner
     /** Runs a matched call on the runner and maps the outcome. */
     async execute(found: InstallTarget, request: GuestRequest): Promise<GuestAnswer> {
       const idempotency = request.headers['x-idempotency-key'];
-      const outcome = await runner.execute(envelope(found, request), {
+      const outcome = await runner.execute(executeEnvelope(found, request), {
         requestId: request.requestId,
         ...(typeof idempotency === 'string' ? { idempotencyKey: idempotency } : {}),
       });

@@ -1,10 +1,12 @@
 import type { Manifest, ManifestEndpoint } from '@annex/bundle';
 import type { Config } from '@annex/config';
-import { withTenant, type Database, type InstallStatus } from '@annex/db';
+import { withTenant, type Database, type InstallQuota, type InstallStatus } from '@annex/db';
 import { sealSecrets, type SecretEnvelope } from '@annex/secrets';
 import type { Kysely } from 'kysely';
 import { parseExtensionRef, slugOf } from '../catalog/extension-ref.js';
 import { providersOf } from '../installs/grants.js';
+import { effectiveQuota, quotaEnvelope } from '../installs/install-quota.js';
+import type { QuotaEnvelope } from './runner-client.js';
 import { findInstallByRef, secretNamesByInstall } from '../installs/install-queries.js';
 import { effectiveStatus, missingSecrets } from '../installs/install-views.js';
 import { sealInstallSecrets } from '../secrets/secret-service.js';
@@ -25,15 +27,20 @@ export interface InstallTarget {
   egress: string[];
   config: Record<string, unknown>;
   endpoints: ManifestEndpoint[];
-  limits: { timeout_ms: number; memory_mb: number };
+  limits: { timeout_ms: number; memory_mb: number; quota: QuotaEnvelope };
   /** Sealed for the runner; never plaintext. Empty unless `cap:secrets.get` is granted. */
   secretEnvelope: SecretEnvelope;
 }
 
 /** Requested limits, defaulted and capped by the platform (capped, never rejected: SPEC section 10). */
-export function limitsOf(manifest: Manifest, config: Config): InstallTarget['limits'] {
+export function limitsOf(
+  manifest: Manifest,
+  config: Config,
+  quota: InstallQuota | null,
+): InstallTarget['limits'] {
   const { env } = config;
   return {
+    quota: quotaEnvelope(effectiveQuota(quota, config.quotaDefaults)),
     timeout_ms: Math.min(manifest.limits?.timeoutMs ?? env.EXT_DEFAULT_TIMEOUT_MS, env.EXT_MAX_TIMEOUT_MS),
     memory_mb: Math.min(manifest.limits?.memoryMb ?? env.EXT_DEFAULT_MEMORY_MB, env.EXT_MAX_MEMORY_MB),
   };
@@ -72,7 +79,7 @@ export async function loadInstallTarget(
       egress: row.egress,
       config: row.config,
       endpoints: manifest.api?.endpoints ?? [],
-      limits: limitsOf(manifest, config),
+      limits: limitsOf(manifest, config, row.quota),
       // Only an install that can run needs its secrets opened.
       secretEnvelope:
         status === 'enabled' && providers.includes('cap:secrets.get')

@@ -23,7 +23,16 @@ const Resolved = Type.Object({
     { ciphertext_b64: Type.String(), key_id: Type.String() },
     { description: 'sealed for the runner; pass it unchanged as `secret_envelope`' },
   ),
-  limits: Type.Object({ timeout_ms: Type.Integer(), memory_mb: Type.Integer() }),
+  limits: Type.Object({
+    timeout_ms: Type.Integer(),
+    memory_mb: Type.Integer(),
+    quota: Type.Object({
+      invocations_per_minute: Type.Integer(),
+      cpu_ms_per_minute: Type.Integer(),
+      mem_mb_ms_per_minute: Type.Integer(),
+      egress_bytes_per_minute: Type.Integer(),
+    }),
+  }),
 });
 
 /**

@@ -11,6 +11,8 @@ export interface ExecuteEnvelope {
     version: string;
     content_hash: string;
     config: Record<string, unknown>;
+    /** Event deliveries: the tenant's event id. */
+    event_id?: string;
   };
   http: {
     method: string;
@@ -20,11 +22,19 @@ export interface ExecuteEnvelope {
     headers: Record<string, string>;
     body_b64: string | null;
   };
-  limits: { timeout_ms: number; memory_mb: number };
+  limits: { timeout_ms: number; memory_mb: number; quota?: QuotaEnvelope };
   providers: string[];
   egress: string[];
   secret_envelope: SecretEnvelope;
   user?: { user_id?: string; user_email?: string; user_name?: string; user_type?: string };
+}
+
+/** Per-minute quotas in the envelope (0: unlimited). */
+export interface QuotaEnvelope {
+  invocations_per_minute: number;
+  cpu_ms_per_minute: number;
+  mem_mb_ms_per_minute: number;
+  egress_bytes_per_minute: number;
 }
 
 /** What became of one execute call; the gateway maps each kind to its answer (SPEC section 10). */
@@ -37,7 +47,15 @@ export type RunnerOutcome =
       metrics: Record<string, unknown>;
     }
   /** The runner answered an error status with the error shape of section 5. */
-  | { kind: 'error'; status: number; code: string; message: string; retryAfterSeconds?: number }
+  | {
+      kind: 'error';
+      status: number;
+      code: string;
+      message: string;
+      retryAfterSeconds?: number;
+      /** The runner's error details (a refused quota names itself and its limit). */
+      details?: Record<string, unknown>;
+    }
   | { kind: 'unreachable'; reason: string }
   | { kind: 'timeout' }
   /** A 200 that is not an execute answer, or a guest status that is not an HTTP status. */
@@ -103,7 +121,7 @@ function parseJson(bytes: Buffer): unknown {
 function outcomeOf(status: number, bytes: Buffer, retryAfter: string | null): RunnerOutcome {
   const parsed = parseJson(bytes) as Record<string, unknown> | undefined;
   if (status !== 200) {
-    const error = (parsed?.error ?? {}) as { code?: unknown; message?: unknown };
+    const error = (parsed?.error ?? {}) as { code?: unknown; message?: unknown; details?: unknown };
     const seconds = Number(retryAfter);
     return {
       kind: 'error',
@@ -111,6 +129,9 @@ function outcomeOf(status: number, bytes: Buffer, retryAfter: string | null): Ru
       code: typeof error.code === 'string' ? error.code : `HTTP_${status}`,
       message: typeof error.message === 'string' ? error.message : `the runner answered HTTP ${status}`,
       ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterSeconds: seconds } : {}),
+      ...(error.details && typeof error.details === 'object' && !Array.isArray(error.details)
+        ? { details: error.details as Record<string, unknown> }
+        : {}),
     };
   }
   if (!parsed || typeof parsed !== 'object')
@@ -159,6 +180,8 @@ export function createRunnerClient(options: RunnerClientOptions): RunnerClient {
         authorization: `Bearer ${options.token}`,
         'content-type': 'application/json',
         'x-request-id': requestId,
+        // The gateway and the event dispatcher write the execution log row themselves.
+        'x-annex-recorded-by': 'caller',
       };
       if (idempotencyKey !== undefined) headers['x-idempotency-key'] = idempotencyKey;
       const signal = AbortSignal.timeout(options.timeoutMs);

@@ -1,5 +1,4 @@
-import type { Manifest } from '@annex/bundle';
-import { json, type TenantTransaction } from '@annex/db';
+import type { TenantTransaction } from '@annex/db';
 import type { ExtensionRef } from '../catalog/extension-ref.js';
 import type { InstallRow } from './install-views.js';
 
@@ -20,6 +19,7 @@ function installQuery(trx: TenantTransaction) {
       'i.egress',
       'i.config',
       'i.pending_update',
+      'i.quota',
       'i.created_at',
       'i.updated_at',
       'r.publisher',
@@ -69,29 +69,6 @@ export async function secretNamesByInstall(
     .execute();
   for (const row of rows) byInstall.get(row.install_id)?.push(row.name);
   return byInstall;
-}
-
-/** Replaces an install's event subscriptions with those of `manifest.events` (install and update). */
-export async function replaceSubscriptions(
-  trx: TenantTransaction,
-  tenantId: string,
-  installId: string,
-  manifest: Manifest,
-): Promise<void> {
-  await trx.deleteFrom('extension_event_subscription').where('tenant_install_id', '=', installId).execute();
-  const events = manifest.events ?? [];
-  if (events.length === 0) return;
-  await trx
-    .insertInto('extension_event_subscription')
-    .values(
-      events.map((event) => ({
-        tenant_id: tenantId,
-        tenant_install_id: installId,
-        event: event.topic,
-        filter: event.filter === undefined ? null : json(event.filter),
-      })),
-    )
-    .execute();
 }
 
 /** Everything an uninstall removes with the install: KV data, secrets, subscriptions. */

@@ -21,6 +21,12 @@ export const InstallSchema = Type.Object({
   egress: Type.Array(Type.String()),
   config: Type.Record(Type.String(), Type.Unknown()),
   uiUrl: Nullable(Type.String()),
+  quota: Type.Object({
+    invocationsPerMinute: Type.Integer(),
+    cpuMsPerMinute: Type.Integer(),
+    memMbMsPerMinute: Type.Integer(),
+    egressBytesPerMinute: Type.Integer(),
+  }),
   missingSecrets: Type.Array(Type.String()),
   pendingUpdate: Nullable(
     Type.Object({
@@ -47,6 +53,24 @@ const Version = Type.String({
   maxLength: 256,
   description: 'exact version, `latest` or a SemVer range',
 });
+const QuotaLimit = Type.Integer({
+  minimum: 0,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description: '0: unlimited',
+});
+const QuotaInput = Type.Object(
+  {
+    invocationsPerMinute: Type.Optional(QuotaLimit),
+    cpuMsPerMinute: Type.Optional(QuotaLimit),
+    memMbMsPerMinute: Type.Optional(QuotaLimit),
+    egressBytesPerMinute: Type.Optional(QuotaLimit),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'per-minute limits of this install; unset ones are the platform defaults; null returns to them all. Above a platform default: admin keys only',
+  },
+);
 const Grants = {
   grantedCaps: Type.Optional(Type.Array(Capability, { maxItems: 64 })),
   egress: Type.Optional(Type.Array(EgressEntry, { maxItems: 256 })),
@@ -147,9 +171,12 @@ export const installRoutes: FastifyPluginAsyncTypebox<{ installs: InstallService
       onRequest: manage,
       schema: {
         tags,
-        summary: 'Change config and grants (within the installed version’s manifest)',
+        summary: 'Change config, grants (within the installed version’s manifest) and quotas',
         params: InstallParams,
-        body: Type.Object(Grants, { additionalProperties: false }),
+        body: Type.Object(
+          { ...Grants, quota: Type.Optional(Nullable(QuotaInput)) },
+          { additionalProperties: false },
+        ),
         response: { 200: InstallSchema, ...errorResponses },
       },
     },

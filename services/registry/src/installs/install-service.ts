@@ -1,6 +1,7 @@
 import type { Manifest } from '@annex/bundle';
 import type { Config } from '@annex/config';
 import { json, withTenant, type Database, type PendingUpdate, type TenantTransaction } from '@annex/db';
+import type { InstallQuota } from '@annex/db';
 import type { Kysely } from 'kysely';
 import type { TenantScope } from '../auth/tenant-access.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
@@ -16,15 +17,16 @@ import {
   grantsBeyond,
   manifestCapabilities,
 } from './grants.js';
+import { syncSubscriptions } from '../events/subscriptions.js';
 import type { InstallChanges } from './install-changes.js';
 import {
   deleteInstallData,
   findInstall,
   listInstalls,
-  replaceSubscriptions,
   secretNamesByInstall,
   versionsOf,
 } from './install-queries.js';
+import { checkQuotaChange } from './install-quota.js';
 import { installView, type InstallRow, type InstallView } from './install-views.js';
 
 export interface InstallInput {
@@ -45,6 +47,8 @@ export interface UpdateInput {
 
 export interface PatchInput {
   config?: Record<string, unknown>;
+  /** Per-minute limits; null returns to the platform defaults. */
+  quota?: InstallQuota | null;
   grantedCaps?: string[];
   egress?: string[];
 }
@@ -84,7 +88,7 @@ export function createInstallService(deps: {
 
   async function view(trx: TenantTransaction, row: InstallRow, warning?: string): Promise<InstallView> {
     const names = (await secretNamesByInstall(trx, [row.id])).get(row.id) ?? [];
-    const result = installView(row, names, config.runnerPublicBase);
+    const result = installView(row, names, config.runnerPublicBase, config.quotaDefaults);
     return warning ? { ...result, warning } : result;
   }
 
@@ -171,7 +175,7 @@ export function createInstallService(deps: {
         if (!inserted) {
           throw new RegistryError('ALREADY_INSTALLED', `${slug} is already installed for this tenant`);
         }
-        await replaceSubscriptions(trx, scope.tenantId, inserted.id, manifest);
+        await syncSubscriptions(trx, scope.tenantId, inserted.id, manifest);
         return view(trx, (await findInstall(trx, ext.id))!, warningFor(ext, grants.withheld));
       });
       changed(scope, ext);
@@ -185,7 +189,11 @@ export function createInstallService(deps: {
           trx,
           rows.map((r) => r.id),
         );
-        return { items: rows.map((r) => installView(r, names.get(r.id) ?? [], config.runnerPublicBase)) };
+        return {
+          items: rows.map((r) =>
+            installView(r, names.get(r.id) ?? [], config.runnerPublicBase, config.quotaDefaults),
+          ),
+        };
       });
     },
 
@@ -245,7 +253,7 @@ export function createInstallService(deps: {
           })
           .where('id', '=', row.id)
           .execute();
-        await replaceSubscriptions(trx, scope.tenantId, row.id, manifest);
+        await syncSubscriptions(trx, scope.tenantId, row.id, manifest);
         return {
           kind: 'done' as const,
           view: await view(trx, (await findInstall(trx, ext.id))!, warningFor(ext, grants.withheld)),
@@ -276,9 +284,19 @@ export function createInstallService(deps: {
         const caps = input.grantedCaps ? checkCapabilities(input.grantedCaps, manifest) : row.granted_caps;
         const egress = input.egress ? checkEgress(input.egress, manifest, ceiling) : row.egress;
         const cfg = input.config ? checkConfig(input.config, manifest) : row.config;
+        const quota =
+          input.quota === undefined
+            ? row.quota
+            : checkQuotaChange(scope.principal, input.quota, config.quotaDefaults);
         await trx
           .updateTable('tenant_extension_install')
-          .set({ granted_caps: json(caps), egress: json(egress), config: json(cfg), updated_at: new Date() })
+          .set({
+            granted_caps: json(caps),
+            egress: json(egress),
+            config: json(cfg),
+            quota: quota === null ? null : JSON.stringify(quota),
+            updated_at: new Date(),
+          })
           .where('id', '=', row.id)
           .execute();
         return view(trx, (await findInstall(trx, ext.id))!);

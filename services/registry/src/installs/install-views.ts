@@ -1,6 +1,8 @@
 import type { Manifest } from '@annex/bundle';
-import type { InstallStatus, PendingUpdate } from '@annex/db';
+import type { QuotaLimits } from '@annex/config';
+import type { InstallQuota, InstallStatus, PendingUpdate } from '@annex/db';
 import { slugOf } from '../catalog/extension-ref.js';
+import { effectiveQuota } from './install-quota.js';
 import type { Deprecation } from '../catalog/catalog-views.js';
 
 /** An install joined with its extension and version. */
@@ -14,6 +16,7 @@ export interface InstallRow {
   egress: string[];
   config: Record<string, unknown>;
   pending_update: PendingUpdate | null;
+  quota: InstallQuota | null;
   created_at: Date;
   updated_at: Date;
   publisher: string;
@@ -43,6 +46,8 @@ export interface InstallView {
     newEgress: string[];
     requestedAt: string;
   } | null;
+  /** Per-minute limits in force: the install's own, else the platform defaults (0: unlimited). */
+  quota: QuotaLimits;
   createdAt: string;
   updatedAt: string;
   /** Set on install and update when there is something to know: a deprecation, egress left out. */
@@ -87,6 +92,7 @@ export function installView(
   row: InstallRow,
   secretNames: Iterable<string>,
   runnerPublicBase: string,
+  quotaDefaults: QuotaLimits,
 ): InstallView {
   const manifest = row.manifest as unknown as Manifest;
   const missing = missingSecrets(manifest, secretNames);
@@ -111,6 +117,7 @@ export function installView(
           requestedAt: pending.requestedAt,
         }
       : null,
+    quota: effectiveQuota(row.quota, quotaDefaults),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

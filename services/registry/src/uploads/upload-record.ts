@@ -1,12 +1,10 @@
-import type { Database, ExtensionUploadTable } from '@annex/db';
+import { isUuid, type Database, type ExtensionUploadTable } from '@annex/db';
 import type { Kysely, Selectable } from 'kysely';
 import type { Principal } from '../auth/principal.js';
 import { RegistryError } from '../registry-error.js';
 
 /** An upload row as selected. */
 export type UploadRecord = Selectable<ExtensionUploadTable>;
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The upload `id` as the caller may see it: its own (or any, for admins). Anything else, a malformed
@@ -17,7 +15,7 @@ export async function findUpload(
   principal: Principal | undefined,
   id: string,
 ): Promise<UploadRecord> {
-  const row = UUID_RE.test(id)
+  const row = isUuid(id)
     ? await db.selectFrom('extension_upload').selectAll().where('id', '=', id).executeTakeFirst()
     : undefined;
   if (!row || (principal && principal.role !== 'admin' && row.created_by !== principal.keyId)) {

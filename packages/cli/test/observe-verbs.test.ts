@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import t from 'tap';
+import {
+  scaffoldManifest,
+  startTestPlatform,
+  tarArchive,
+  TEST_ADMIN_TOKEN,
+  tempDir,
+  testDatabaseKind,
+  waitFor,
+  zstdCompress,
+} from '@annex/test-support';
+import { annex } from './cli-harness.js';
+
+async function api(base: string, key: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json().catch(() => undefined)) as Record<string, unknown> };
+}
+
+// Each verb is a node process (about 1 s to start): more than .taprc's file timeout on a busy machine.
+t.setTimeout(300_000);
+
+t.test(`executions, usage and quota verbs (${testDatabaseKind()})`, async (t) => {
+  const platform = await startTestPlatform();
+  t.teardown(() => platform.stop());
+  const configDir = tempDir();
+  t.teardown(configDir.remove);
+  const base = platform.registryUrl;
+  const keyOf = async (body: Record<string, unknown>) =>
+    (await api(base, TEST_ADMIN_TOKEN, 'POST', '/v1/api-keys', body)).json.key as string;
+  const publisher = await keyOf({ role: 'publisher', publishers: ['acme'] });
+  const tenantKey = await keyOf({ role: 'tenant', tenantId: 't1' });
+  // Not a runnable component: each call is a runner failure (502), which is still an execution.
+  const bytes = await zstdCompress(
+    tarArchive([
+      {
+        name: 'manifest.json',
+        data: JSON.stringify(
+          scaffoldManifest({
+            name: 'broken',
+            version: '1.0.0',
+            api: { endpoints: [{ method: 'GET', path: '/x' }] },
+          }),
+        ),
+      },
+      { name: 'dist/main.wasm', data: Buffer.from([0, 97, 115, 109, 13, 0, 1, 0]) },
+    ]),
+  );
+  const sha256 = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const init = await api(base, publisher, 'POST', '/v1/uploads', { size: bytes.length, sha256 });
+  await fetch(init.json.url as string, { method: 'PUT', body: bytes });
+  t.equal(
+    (await api(base, publisher, 'POST', `/v1/uploads/${String(init.json.uploadId)}/finalize`, {})).status,
+    201,
+  );
+  t.equal(
+    (await api(base, tenantKey, 'POST', '/v1/tenants/t1/installs', { extension: 'acme.broken' })).status,
+    201,
+  );
+  for (const id of ['cli-1', 'cli-2']) {
+    const res = await fetch(`${base}/api/ext/acme.broken/x`, {
+      headers: { authorization: `Bearer ${tenantKey}`, 'x-request-id': id },
+    });
+    t.equal(res.status, 502);
+  }
+  const env = {
+    ANNEX_CONFIG_DIR: configDir.path,
+    ANNEX_REGISTRY_URL: base,
+    ANNEX_API_KEY: tenantKey,
+    ANNEX_TENANT_ID: 't1',
+  };
+
+  t.test('executions: filters, pages and the next-page hint', async (t) => {
+    const all = await annex(['--json', 'executions', '--source', 'gateway'], env);
+    t.equal(all.code, 0, all.stderr);
+    const page = JSON.parse(all.stdout) as { items: { requestId: string; error: string }[] };
+    t.same(
+      page.items.map((i) => i.requestId),
+      ['cli-2', 'cli-1'],
+    );
+    t.match(page.items[0], { error: 'RUNNER_ERROR' });
+    const first = await annex(['executions', '--limit', '1'], env);
+    t.equal(first.code, 0, first.stderr);
+    t.match(first.stdout, /cli-2/);
+    const cursor = /--cursor (\S+)/.exec(first.stdout)?.[1];
+    t.ok(cursor, 'a full page says how to get the next one');
+    const second = await annex(['executions', '--limit', '1', '--cursor', cursor!], env);
+    t.match(second.stdout, /cli-1/);
+    t.notMatch(second.stdout, /cli-2/);
+    const bad = await annex(['executions', '--limit', 'many'], env);
+    t.equal(bad.code, 2);
+  });
+
+  t.test('usage: every attempt is counted', async (t) => {
+    await waitFor(
+      async () => {
+        const res = await api(base, tenantKey, 'GET', '/v1/tenants/t1/usage');
+        return (res.json.items as { invocations: number }[])?.[0]?.invocations === 2 ? true : undefined;
+      },
+      { what: 'usage written' },
+    );
+    const res = await annex(['usage'], env);
+    t.equal(res.code, 0, res.stderr);
+    t.match(res.stdout, /2 calls/);
+  });
+
+  t.test('quota: show, tighten, refuse to loosen, reset', async (t) => {
+    const shown = await annex(['quota', 'acme.broken'], env);
+    t.equal(shown.code, 0, shown.stderr);
+    t.match(shown.stdout, /quota: invocations 60000, cpu ms 300000/);
+    const tight = await annex(['--json', 'quota', 'acme.broken', '--invocations', '5'], env);
+    t.equal(tight.code, 0, tight.stderr);
+    t.equal(
+      (JSON.parse(tight.stdout) as { quota: { invocationsPerMinute: number } }).quota.invocationsPerMinute,
+      5,
+    );
+    const loose = await annex(['quota', 'acme.broken', '--invocations', '0'], env);
+    t.equal(loose.code, 1);
+    t.match(loose.stderr, /only an admin key/);
+    const reset = await annex(['quota', 'acme.broken', '--reset'], env);
+    t.match(reset.stdout, /invocations 60000/);
+    t.equal((await annex(['quota', 'acme.broken', '--invocations', 'x'], env)).code, 2);
+  });
+});
