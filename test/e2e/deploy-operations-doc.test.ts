@@ -96,11 +96,11 @@ t.test('requirements of the store and the database', async (t) => {
   t.match(doc, /FORCE/);
 });
 
-t.test('the metrics served today and those promised by the observability issue', async (t) => {
+t.test('the metrics both services serve, with their labels', async (t) => {
   t.match(doc, /annex_http_request_duration_seconds/, 'served today by both services');
   for (const metric of [
     'annex_execute_duration_seconds',
-    'annex_execute_total{status}',
+    'annex_execute_total',
     'annex_guest_memory_bytes',
     'annex_egress_bytes_total',
     'annex_timeouts_total',
@@ -109,8 +109,13 @@ t.test('the metrics served today and those promised by the observability issue',
     'annex_bundle_cache_bytes',
     'annex_module_compile_seconds',
     'annex_worker_pool_{busy,size}',
+    'annex_upload_total',
+    'annex_upload_bytes_total',
+    'annex_finalize_total',
+    'annex_finalize_duration_seconds',
   ]) {
-    t.ok(doc.includes(metric), metric);
+    t.ok(doc.includes(`\`${metric}\``), metric);
   }
-  t.match(doc, /Metric \(coming\)/);
+  t.match(doc, /`extension`, `status`/, 'execution metrics are labelled by extension and status');
+  t.notMatch(doc, /Metric \(coming\)/, 'no metric is still promised');
 });
