@@ -2,7 +2,6 @@
 // the registry and the runner over HTTP (both in this process, each with its log captured), the hello
 // example installed and called through the gateway, once with the caller's x-request-id and once
 // without (the gateway's own id then travels the same way). Both services log the id as `reqId`.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -13,13 +12,14 @@ import { buildRegistryApp } from '@annex/registry';
 import { buildRunnerApp } from '@annex/runner';
 import { createBundleStore } from '@annex/store';
 import {
+  bundleBytes,
+  callApi,
+  createApiKey,
   createTestDatabase,
-  scaffoldManifest,
-  tarArchive,
+  publishBundle,
   tempDir,
   testDatabaseKind,
   waitFor,
-  zstdCompress,
 } from '@annex/test-support';
 import type { FastifyInstance } from 'fastify';
 
@@ -74,49 +74,19 @@ t.test(
     await registry.listen({ port: 0, host: '127.0.0.1' });
     const base = urlOf(registry);
 
-    const api = async (key: string, method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-    };
-    const keyFor = async (body: Record<string, unknown>) =>
-      (await api(ADMIN, 'POST', '/v1/api-keys', body)).json.key as string;
-    const publisher = await keyFor({ role: 'publisher', publishers: ['acme'] });
-    const tenant = await keyFor({ role: 'tenant', tenantId: 't1' });
+    const api = (key: string, method: string, path: string, body?: unknown) =>
+      callApi(base, key, method, path, body);
+    const publisher = await createApiKey(base, ADMIN, { role: 'publisher', publishers: ['acme'] });
+    const tenant = await createApiKey(base, ADMIN, { role: 'tenant', tenantId: 't1' });
 
     // Publish hello's component with an endpoint that logs, and install it.
-    const bytes = await zstdCompress(
-      tarArchive([
-        {
-          name: 'manifest.json',
-          data: JSON.stringify(
-            scaffoldManifest({
-              name: 'hello',
-              version: '1.0.0',
-              capabilities: ['cap:context.read', 'cap:log.emit', 'cap:config.read', 'cap:storage.kv'],
-              api: { endpoints: [{ method: 'GET', path: '/hello/:name' }] },
-            }),
-          ),
-        },
-        { name: 'dist/main.wasm', data: component },
-      ]),
-    );
-    const sha256 = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-    const init = await api(publisher, 'POST', '/v1/uploads', { size: bytes.length, sha256 });
-    t.equal((await fetch(init.json.url as string, { method: 'PUT', body: bytes })).status, 200);
-    const published = await api(
-      publisher,
-      'POST',
-      `/v1/uploads/${init.json.uploadId as string}/finalize`,
-      {},
-    );
-    t.equal(published.status, 201);
+    const manifest = {
+      name: 'hello',
+      version: '1.0.0',
+      capabilities: ['cap:context.read', 'cap:log.emit', 'cap:config.read', 'cap:storage.kv'],
+      api: { endpoints: [{ method: 'GET', path: '/hello/:name' }] },
+    };
+    await publishBundle(base, publisher, await bundleBytes(manifest, component));
     const install = await api(tenant, 'POST', '/v1/tenants/t1/installs', { extension: 'acme.hello' });
     t.equal(install.status, 201);
 

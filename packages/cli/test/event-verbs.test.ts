@@ -1,28 +1,16 @@
-import { createHash } from 'node:crypto';
 import t from 'tap';
 import {
-  scaffoldManifest,
+  bundleBytes,
+  callApi as api,
+  createApiKey,
+  publishBundle,
   startTestPlatform,
-  tarArchive,
   TEST_ADMIN_TOKEN,
   tempDir,
   testDatabaseKind,
   waitFor,
-  zstdCompress,
 } from '@annex/test-support';
 import { annex } from './cli-harness.js';
-
-async function api(base: string, key: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json().catch(() => undefined)) as Record<string, unknown> };
-}
 
 // Each verb is a node process (about 1 s to start): more than .taprc's file timeout on a busy machine.
 t.setTimeout(300_000);
@@ -34,23 +22,12 @@ t.test(`events publish and show (${testDatabaseKind()})`, async (t) => {
   const configDir = tempDir();
   t.teardown(configDir.remove);
   const base = platform.registryUrl;
-  const keyOf = async (body: Record<string, unknown>) =>
-    (await api(base, TEST_ADMIN_TOKEN, 'POST', '/v1/api-keys', body)).json.key as string;
-  const publisher = await keyOf({ role: 'publisher', publishers: ['acme'] });
-  const tenantKey = await keyOf({ role: 'tenant', tenantId: 't1' });
-  const manifest = scaffoldManifest({ name: 'listener', version: '1.0.0', events: [{ topic: 'ticket.*' }] });
-  const bytes = await zstdCompress(
-    tarArchive([
-      { name: 'manifest.json', data: JSON.stringify(manifest) },
-      { name: 'dist/main.wasm', data: Buffer.from([0, 97, 115, 109, 13, 0, 1, 0]) },
-    ]),
-  );
-  const sha256 = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  const init = await api(base, publisher, 'POST', '/v1/uploads', { size: bytes.length, sha256 });
-  await fetch(init.json.url as string, { method: 'PUT', body: bytes });
-  t.equal(
-    (await api(base, publisher, 'POST', `/v1/uploads/${String(init.json.uploadId)}/finalize`, {})).status,
-    201,
+  const publisher = await createApiKey(base, TEST_ADMIN_TOKEN, { role: 'publisher', publishers: ['acme'] });
+  const tenantKey = await createApiKey(base, TEST_ADMIN_TOKEN, { role: 'tenant', tenantId: 't1' });
+  await publishBundle(
+    base,
+    publisher,
+    await bundleBytes({ name: 'listener', version: '1.0.0', events: [{ topic: 'ticket.*' }] }),
   );
   t.equal(
     (await api(base, tenantKey, 'POST', '/v1/tenants/t1/installs', { extension: 'acme.listener' })).status,

@@ -1,17 +1,17 @@
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { createClient } from '@annex/client';
 import { withSystem } from '@annex/db';
 import {
-  scaffoldManifest,
+  bundleBytes,
+  createApiKey,
+  publishBundle,
   startTestPlatform,
-  tarArchive,
   TEST_ADMIN_TOKEN,
   tempDir,
   testDatabaseKind,
-  zstdCompress,
 } from '@annex/test-support';
 import { annex, type CliResult } from './cli-harness.js';
 
@@ -34,31 +34,9 @@ function annexWithStdin(args: string[], env: Record<string, string>, input: stri
   });
 }
 
-async function api(base: string, key: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json().catch(() => undefined)) as Record<string, string> };
-}
-
 /** Publishes a version over HTTP: initiate, upload through the registry URL, finalize. */
 async function publish(base: string, key: string, manifest: Record<string, unknown>) {
-  const bytes = await zstdCompress(
-    tarArchive([
-      { name: 'manifest.json', data: JSON.stringify(scaffoldManifest(manifest)) },
-      { name: 'dist/main.wasm', data: Buffer.from([0, 97, 115, 109, 13, 0, 1, 0]) },
-    ]),
-  );
-  const sha256 = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  const init = await api(base, key, 'POST', '/v1/uploads', { size: bytes.length, sha256 });
-  await fetch(init.json.url!, { method: 'PUT', body: bytes });
-  const fin = await api(base, key, 'POST', `/v1/uploads/${init.json.uploadId}/finalize`, {});
-  if (fin.status !== 201) throw new Error(JSON.stringify(fin.json));
+  await publishBundle(base, key, await bundleBytes(manifest));
 }
 
 // Each verb is a node process (about 1 s to start): on a busy machine more than the file timeout of
@@ -71,10 +49,8 @@ t.test(`install, config, update, secrets verbs (${testDatabaseKind()})`, async (
   const configDir = tempDir();
   t.teardown(configDir.remove);
   const base = platform.registryUrl;
-  const keyOf = async (body: Record<string, unknown>) =>
-    (await api(base, TEST_ADMIN_TOKEN, 'POST', '/v1/api-keys', body)).json.key as string;
-  const publisher = await keyOf({ role: 'publisher', publishers: ['acme'] });
-  const tenantKey = await keyOf({ role: 'tenant', tenantId: 't1' });
+  const publisher = await createApiKey(base, TEST_ADMIN_TOKEN, { role: 'publisher', publishers: ['acme'] });
+  const tenantKey = await createApiKey(base, TEST_ADMIN_TOKEN, { role: 'tenant', tenantId: 't1' });
   const schema = {
     type: 'object',
     properties: { greeting: { type: 'string' } },
@@ -196,7 +172,10 @@ t.test(`install, config, update, secrets verbs (${testDatabaseKind()})`, async (
       secretEnvelope: { key_id: String },
     });
     await tenant.installs.disable('acme.hello');
-    const gateway = createClient({ baseUrl: base, apiKey: await keyOf({ role: 'gateway' }) });
+    const gateway = createClient({
+      baseUrl: base,
+      apiKey: await createApiKey(base, TEST_ADMIN_TOKEN, { role: 'gateway' }),
+    });
     const refused = await gateway.callExtension('acme.hello', '/hello', { tenantId: 't1' });
     t.equal(refused.status, 404);
     t.equal(JSON.parse(Buffer.from(refused.body).toString()).error.code, 'EXTENSION_NOT_AVAILABLE');

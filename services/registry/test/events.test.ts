@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,28 +6,17 @@ import t from 'tap';
 import { withSystem } from '@annex/db';
 import { buildComponent } from '@annex/sdk/build';
 import {
-  scaffoldManifest,
+  bundleBytes,
+  callApi as api,
+  createApiKey,
+  publishBundle,
   startTestPlatform,
-  tarArchive,
   TEST_ADMIN_TOKEN,
   testDatabaseKind,
   waitFor,
-  zstdCompress,
 } from '@annex/test-support';
 
 type Json = Record<string, unknown>;
-
-async function api(base: string, key: string | undefined, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json().catch(() => undefined)) as Json };
-}
 
 /** The test guest (fixtures/event-guest), built once per machine and reused while its sources stay the same. */
 async function buildGuest(): Promise<Uint8Array> {
@@ -65,38 +53,21 @@ t.test(`events reach subscribed installs through the runner (${testDatabaseKind(
   t.teardown(() => platform.stop());
   const base = platform.registryUrl;
   const { db } = platform.resources.database;
-  const key = async (body: Json) =>
-    (await api(base, TEST_ADMIN_TOKEN, 'POST', '/v1/api-keys', body)).json.key as string;
+  const key = (body: Json) => createApiKey(base, TEST_ADMIN_TOKEN, body);
   const publisher = await key({ role: 'publisher', publishers: ['acme'] });
   const tenant = await key({ role: 'tenant', tenantId: 't1' });
   const otherTenant = await key({ role: 'tenant', tenantId: 't2' });
   const gatewayKey = await key({ role: 'gateway' });
 
   async function publishAndInstall(name: string, events: Json[]): Promise<string> {
-    const manifest = scaffoldManifest({
+    const manifest = {
       name,
       version: '1.0.0',
       capabilities: ['cap:storage.kv'],
       api: { endpoints: [{ method: 'GET', path: '/seen/:id' }] },
       events,
-    });
-    const bytes = await zstdCompress(
-      tarArchive([
-        { name: 'manifest.json', data: JSON.stringify(manifest) },
-        { name: 'dist/main.wasm', data: wasm },
-      ]),
-    );
-    const sha256 = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-    const init = await api(base, publisher, 'POST', '/v1/uploads', { size: bytes.length, sha256 });
-    await fetch(init.json.url as string, { method: 'PUT', body: bytes });
-    const finalized = await api(
-      base,
-      publisher,
-      'POST',
-      `/v1/uploads/${String(init.json.uploadId)}/finalize`,
-      {},
-    );
-    if (finalized.status !== 201) throw new Error(`finalize failed: ${JSON.stringify(finalized.json)}`);
+    };
+    await publishBundle(base, publisher, await bundleBytes(manifest, wasm));
     const install = await api(base, tenant, 'POST', '/v1/tenants/t1/installs', { extension: `acme.${name}` });
     if (install.status !== 201) throw new Error(`install failed: ${JSON.stringify(install.json)}`);
     return install.json.id as string;

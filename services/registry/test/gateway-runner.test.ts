@@ -2,25 +2,14 @@ import { createHash } from 'node:crypto';
 import t from 'tap';
 import { buildEchoComponent, decodeEchoFrame } from '@annex/example-echo-wat';
 import {
-  scaffoldManifest,
+  bundleBytes,
+  callApi as api,
+  createApiKey,
+  publishBundle,
   startTestPlatform,
-  tarArchive,
   TEST_ADMIN_TOKEN,
   testDatabaseKind,
-  zstdCompress,
 } from '@annex/test-support';
-
-async function api(base: string, key: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json().catch(() => undefined)) as Record<string, string> };
-}
 
 /**
  * The gateway in front of the real runner (both services of the embedded platform, over HTTP): the
@@ -31,26 +20,15 @@ t.test(`gateway → real runner → echo guest (${testDatabaseKind()})`, async (
   const platform = await startTestPlatform();
   t.teardown(() => platform.stop());
   const base = platform.registryUrl;
-  const key = async (body: Record<string, unknown>) =>
-    (await api(base, TEST_ADMIN_TOKEN, 'POST', '/v1/api-keys', body)).json.key!;
-  const publisher = await key({ role: 'publisher', publishers: ['acme'] });
-  const tenant = await key({ role: 'tenant', tenantId: 't1' });
+  const publisher = await createApiKey(base, TEST_ADMIN_TOKEN, { role: 'publisher', publishers: ['acme'] });
+  const tenant = await createApiKey(base, TEST_ADMIN_TOKEN, { role: 'tenant', tenantId: 't1' });
 
-  const manifest = scaffoldManifest({
-    name: 'echo',
-    version: '1.0.0',
-    api: { endpoints: [{ method: 'POST', path: '/echo/:x' }] },
-  });
-  const bytes = await zstdCompress(
-    tarArchive([
-      { name: 'manifest.json', data: JSON.stringify(manifest) },
-      { name: 'dist/main.wasm', data: await buildEchoComponent() },
-    ]),
+  const bytes = await bundleBytes(
+    { name: 'echo', version: '1.0.0', api: { endpoints: [{ method: 'POST', path: '/echo/:x' }] } },
+    await buildEchoComponent(),
   );
   const sha256 = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  const init = await api(base, publisher, 'POST', '/v1/uploads', { size: bytes.length, sha256 });
-  await fetch(init.json.url!, { method: 'PUT', body: bytes });
-  t.equal((await api(base, publisher, 'POST', `/v1/uploads/${init.json.uploadId}/finalize`, {})).status, 201);
+  await publishBundle(base, publisher, bytes);
   const install = await api(base, tenant, 'POST', '/v1/tenants/t1/installs', { extension: 'acme.echo' });
   t.equal(install.status, 201);
 
@@ -73,7 +51,7 @@ t.test(`gateway → real runner → echo guest (${testDatabaseKind()})`, async (
     requestId: 'e2e-1',
     tenantId: 't1',
     installId: install.json.id,
-    extensionId: (install.json.extension as unknown as { id: string }).id,
+    extensionId: (install.json.extension as { id: string }).id,
     version: '1.0.0',
     contentHash: sha256,
   });
@@ -91,7 +69,7 @@ t.test(`gateway → real runner → echo guest (${testDatabaseKind()})`, async (
   t.equal(Buffer.from(seen.http.body!).toString(), 'hello guest');
 
   const log = await api(base, tenant, 'GET', '/v1/tenants/t1/executions');
-  t.match((log.json.items as unknown as Record<string, unknown>[])[0], {
+  t.match((log.json.items as Record<string, unknown>[])[0], {
     requestId: 'e2e-1',
     status: 200,
     error: null,

@@ -1,20 +1,20 @@
 // Quotas through the gateway, the execution log's filters and pages, the usage API, and the
 // retention purge: the real runner behind the registry (the embedded platform over HTTP).
-import { createHash } from 'node:crypto';
 import t from 'tap';
 import { withSystem } from '@annex/db';
 import { buildEchoComponent } from '@annex/example-echo-wat';
 import { purgeExpired } from '@annex/registry';
 import {
+  bundleBytes,
+  callApi,
+  createApiKey,
   createTestDatabase,
-  scaffoldManifest,
+  publishBundle,
   seedExtension,
   startTestPlatform,
-  tarArchive,
   TEST_ADMIN_TOKEN,
   testDatabaseKind,
   waitFor,
-  zstdCompress,
 } from '@annex/test-support';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -24,44 +24,24 @@ t.teardown(() => platform.stop());
 const base = platform.registryUrl;
 
 async function api(key: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return {
-    status: res.status,
-    headers: res.headers,
-    json: (await res.json().catch(() => undefined)) as Json,
-  };
+  const answer = await callApi(base, key, method, path, body);
+  return { ...answer, json: answer.json as Json };
 }
 
-const key = async (body: Json) =>
-  (await api(TEST_ADMIN_TOKEN, 'POST', '/v1/api-keys', body)).json.key as string;
+const key = (body: Json) => createApiKey(base, TEST_ADMIN_TOKEN, body);
 const publisher = await key({ role: 'publisher', publishers: ['acme'] });
 const tenant = await key({ role: 'tenant', tenantId: 't1' });
 const otherTenant = await key({ role: 'tenant', tenantId: 't2' });
 
-const manifest = scaffoldManifest({
-  name: 'echo',
-  version: '1.0.0',
-  api: { endpoints: [{ method: 'GET', path: '/ping' }] },
-});
-const bytes = await zstdCompress(
-  tarArchive([
-    { name: 'manifest.json', data: JSON.stringify(manifest) },
-    { name: 'dist/main.wasm', data: await buildEchoComponent() },
-  ]),
-);
-const sha256 = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-const init = await api(publisher, 'POST', '/v1/uploads', { size: bytes.length, sha256 });
-await fetch(init.json.url as string, { method: 'PUT', body: bytes });
 // Setup failures throw: tap takes no assertions at the top level after an await.
-const finalized = await api(publisher, 'POST', `/v1/uploads/${init.json.uploadId}/finalize`, {});
-if (finalized.status !== 201) throw new Error(`finalize: ${JSON.stringify(finalized.json)}`);
+await publishBundle(
+  base,
+  publisher,
+  await bundleBytes(
+    { name: 'echo', version: '1.0.0', api: { endpoints: [{ method: 'GET', path: '/ping' }] } },
+    await buildEchoComponent(),
+  ),
+);
 const installed = await api(tenant, 'POST', '/v1/tenants/t1/installs', { extension: 'acme.echo' });
 if (installed.status !== 201) throw new Error(`install: ${JSON.stringify(installed.json)}`);
 

@@ -2,46 +2,11 @@
 // (ok, replayed, or the error code), bytes received through the registry, the HTTP histogram by route
 // template; no publisher, extension or upload id in any label.
 import t from 'tap';
-import { testDatabaseKind } from '@annex/test-support';
+import { scrapeMetrics, testDatabaseKind } from '@annex/test-support';
 import { makeBundle, sha256 } from './bundles.js';
 import { registryHarness, type Harness } from './harness.js';
 
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Parses the Prometheus text format (the subset prom-client writes). */
-function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match) throw new Error(`unparsed metrics line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[key!] = value!;
-    }
-    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-async function scrape(h: Harness) {
-  const res = await h.app.inject({ method: 'GET', url: '/metrics' });
-  if (res.statusCode !== 200) throw new Error(`/metrics answered ${res.statusCode}`);
-  const samples = parseMetrics(res.body);
-  const value = (name: string, labels: Record<string, string> = {}) => {
-    const found = samples.filter(
-      (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-    );
-    if (found.length > 1)
-      throw new Error(`${name} ${JSON.stringify(labels)} matches ${found.length} samples`);
-    return found[0]?.value ?? 0;
-  };
-  return { text: res.body, samples, value };
-}
+const scrape = (h: Harness) => scrapeMetrics(h.app);
 
 t.test(`upload and finalize metrics (${testDatabaseKind()})`, async (t) => {
   const h = await registryHarness(t, { EXT_MAX_BUNDLE_BYTES: String(1024 * 1024) });

@@ -4,47 +4,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
-import { waitFor } from '@annex/test-support';
+import { scrapeMetrics, waitFor } from '@annex/test-support';
 import { buildEchoComponent, buildProbeComponent } from './components.js';
 import { b64, runnerHarness, TOKEN, type Harness } from './harness.js';
 
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Parses the Prometheus text format (the subset prom-client writes). */
-function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match) throw new Error(`unparsed metrics line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[key!] = value!;
-    }
-    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-async function scrape(h: Harness) {
-  const res = await h.app.inject({ method: 'GET', url: '/metrics' });
-  if (res.statusCode !== 200) throw new Error(`/metrics answered ${res.statusCode}`);
-  const samples = parseMetrics(res.body);
-  /** The value of the one sample named `name` whose labels include `labels` (0 when absent). */
-  const value = (name: string, labels: Record<string, string> = {}) => {
-    const found = samples.filter(
-      (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-    );
-    if (found.length > 1)
-      throw new Error(`${name} ${JSON.stringify(labels)} matches ${found.length} samples`);
-    return found[0]?.value ?? 0;
-  };
-  return { text: res.body, samples, value };
-}
+const scrape = (h: Harness) => scrapeMetrics(h.app);
 
 const TENANT = 'tenant-metrics-7f3a';
 

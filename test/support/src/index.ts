@@ -30,3 +30,5 @@ export { startS3rver, BUCKET, type RunningS3rver, type S3Settings } from './s3rv
 export { launchBrowser, CHROMIUM } from './browser.js';
 export { seedExtension, seedVersion, seedInstall } from './catalog-seed.js';
 export { TEST_REDIS_URL, tcpReachable } from './redis.js';
+export { callApi, createApiKey, bundleBytes, publishBundle, type ApiAnswer } from './platform-api.js';
+export { parseMetrics, scrapeMetrics, type MetricSample, type MetricsScrape } from './prometheus-scrape.js';
