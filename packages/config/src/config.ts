@@ -52,6 +52,7 @@ export interface EnvValues {
   RUNNER_CACHE_DIR?: string;
   RUNNER_CACHE_MAX_BYTES: number;
   RUNNER_WORKERS?: number;
+  RUNNER_WARM_INSTANCES: number;
   REDIS_URL?: string;
   REGISTRY_ADMIN_TOKEN?: string;
   LOG_LEVEL: LogLevel;

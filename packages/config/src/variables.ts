@@ -252,6 +252,12 @@ export const VARIABLES = {
     description: 'Worker threads executing guests. Default: the number of CPU cores.',
     services: RUNNER,
   },
+  RUNNER_WARM_INSTANCES: {
+    schema: Type.Integer({ minimum: 1, maximum: 4096, default: 32 }),
+    description:
+      'Warm guest instances each worker keeps, one per (install, content hash), least recently used dropped first. Each holds its guest memory: size it to the installs a runner serves.',
+    services: RUNNER,
+  },
   REDIS_URL: {
     schema: Type.String({ pattern: '^rediss?://' }),
     description: 'Optional Redis for rate limits and quotas shared across instances.',

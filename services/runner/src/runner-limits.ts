@@ -27,7 +27,7 @@ export interface RunnerLimits {
   queueLimit: number;
   /** A warm instance is replaced after this many calls. */
   instanceMaxUses: number;
-  /** Warm instances one worker keeps (least recently used are dropped). */
+  /** Warm instances one worker keeps (RUNNER_WARM_INSTANCES; least recently used are dropped). */
   warmInstancesPerWorker: number;
   /** Distinct components one worker loads before it is replaced (their glue stays in its module map). */
   workerMaxComponents: number;
@@ -79,7 +79,7 @@ export function runnerLimits(config: Config, overrides: RunnerLimitOverrides = {
     queueLimit: Math.max(64, workers * 32),
     instanceMaxUses: 10_000,
     usageFlushMs: 1000,
-    warmInstancesPerWorker: 32,
+    warmInstancesPerWorker: env.RUNNER_WARM_INSTANCES,
     workerMaxComponents: 64,
     maxResponseHeaders: 100,
     maxResponseHeaderBytes: 64 * 1024,
