@@ -18,4 +18,4 @@ export {
   type Registry,
   type ServiceMetrics,
 } from './metrics.js';
-export { createRedisClient, closeRedisClient } from './redis-client.js';
+export { createRedisClient, closeRedisClient, observeRedis } from './redis-client.js';

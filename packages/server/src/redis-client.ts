@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
+import { Gauge, type Registry } from 'prom-client';
 
 /**
  * The Redis client of REDIS_URL for counters shared across instances (gateway rate limits, runner
@@ -29,4 +30,20 @@ export function createRedisClient(url: string, log: FastifyBaseLogger, whileDown
 /** Closes a client from createRedisClient, whatever state it is in. */
 export async function closeRedisClient(redis: Redis): Promise<void> {
   await redis.quit().catch(() => redis.disconnect());
+}
+
+/**
+ * `annex_redis_up` (1 connected, 0 not) on a service's /metrics. Readiness leaves Redis out: the
+ * services fall back (no shared rate limit, database-counted quotas) rather than stop serving, so
+ * an outage is something to alert on, not a reason to take every replica out of its Service.
+ */
+export function observeRedis(redis: Redis, registry: Registry): void {
+  new Gauge({
+    name: 'annex_redis_up',
+    help: 'Whether the REDIS_URL client is connected (1) or not (0)',
+    registers: [registry],
+    collect() {
+      this.set(redis.status === 'ready' ? 1 : 0);
+    },
+  });
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { tcpReachable, TEST_REDIS_URL, testDatabaseKind, waitFor } from '@annex/test-support';
+import { scrapeMetrics, tcpReachable, TEST_REDIS_URL, testDatabaseKind, waitFor } from '@annex/test-support';
 import { registryHarness } from './harness.js';
 import { publishVersion } from './publish.js';
 import { startRunnerStub } from './runner-stub.js';
@@ -21,11 +21,8 @@ t.test(
     // Calls are let through while Redis is still connecting; start counting once both are connected.
     for (const h of [first, second]) {
       await waitFor(
-        async () => ((await h.app.inject({ url: '/readyz' })).statusCode === 200 ? true : undefined),
-        {
-          timeoutMs: 10_000,
-          what: 'Redis connected',
-        },
+        async () => ((await scrapeMetrics(h.app)).value('annex_redis_up') === 1 ? true : undefined),
+        { timeoutMs: 10_000, what: 'Redis connected' },
       );
     }
     const call = (h: typeof first) =>
@@ -42,13 +39,12 @@ t.test(
     t.match(limited.headers['retry-after'], /^[1-9]\d*$/);
     t.equal(stub.calls.length, 3);
 
-    const ready = await second.app.inject({ url: '/readyz' });
-    t.match(ready.json(), { status: 'ready', checks: { redis: 'ok' } });
+    t.equal((await second.app.inject({ url: '/readyz' })).statusCode, 200);
   },
 );
 
 t.test(
-  `an unreachable Redis lets calls through and marks the registry not ready (${testDatabaseKind()})`,
+  `an unreachable Redis lets calls through, keeps the registry ready and shows on /metrics (${testDatabaseKind()})`,
   async (t) => {
     const stub = await startRunnerStub(t);
     const h = await registryHarness(t, {
@@ -67,8 +63,10 @@ t.test(
       });
       t.equal(res.statusCode, 200, 'not limited while the store is down');
     }
+    // Readiness would take every replica out of its Service for an outage the gateway rides out.
     const ready = await h.app.inject({ url: '/readyz' });
-    t.equal(ready.statusCode, 503);
-    t.match(ready.json().error.message, /redis/);
+    t.equal(ready.statusCode, 200);
+    t.notMatch(JSON.stringify(ready.json()), /redis/);
+    t.equal((await scrapeMetrics(h.app)).value('annex_redis_up'), 0);
   },
 );

@@ -2,6 +2,7 @@ import type { Config } from '@annex/config';
 import {
   bearerMatches,
   createServer,
+  observeRedis,
   opsRoutes,
   readinessChecks,
   type ServiceResources,
@@ -56,11 +57,13 @@ export async function buildRunnerApp(options: RunnerAppOptions): Promise<Fastify
     now: options.now,
   });
   metrics.attach(runtime);
+  if (runtime.redis) observeRedis(runtime.redis, app.metrics.registry);
   app.decorate('runner', runtime);
   app.addHook('onClose', () => runtime.close());
   await app.register(opsRoutes, {
     config,
-    // Not Redis: quotas fall back to the database counts, so an outage must not take runners out.
+    // Not Redis: quotas fall back to the database counts, so an outage must not take runners out
+    // (annex_redis_up on /metrics says when it is down).
     checks: readinessChecks(resources),
     authorizeOperator: (request) => bearerMatches(request, config.runnerToken),
   });

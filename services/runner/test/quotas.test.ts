@@ -3,7 +3,7 @@
 // batches that every runner instance shares, and each execution in the execution log.
 import t from 'tap';
 import { withSystem } from '@annex/db';
-import { tcpReachable, TEST_REDIS_URL, waitFor } from '@annex/test-support';
+import { scrapeMetrics, tcpReachable, TEST_REDIS_URL, waitFor } from '@annex/test-support';
 import { buildEchoComponent } from './components.js';
 import { runnerHarness, type Harness, type Install } from './harness.js';
 
@@ -181,6 +181,7 @@ t.test(
         what: 'Redis connected',
       });
     }
+    t.equal((await scrapeMetrics(a.app)).value('annex_redis_up'), 1, 'annex_redis_up shows the connection');
     const install = await a.install(shared, `quota-redis-${process.pid}-${Date.now()}`);
     t.equal((await a.execute(a.envelope(install, { limits: quota(3) }))).statusCode, 200);
     t.equal((await a.execute(a.envelope(install, { limits: quota(3) }))).statusCode, 200);
