@@ -23,23 +23,55 @@ export const BENCHMARKS = [
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+/** The running benchmark's process group: Ctrl-C and the budget stop it with every peer it started. */
+let current: number | undefined;
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (current !== undefined) killGroup(current);
+    process.exit(130);
+  });
+}
+
 function runOne(name: string, budgetS: number): Promise<{ ok: boolean; seconds: number; reason?: string }> {
   const started = performance.now();
   return new Promise((resolve) => {
+    // A group of its own, so that stopping it also stops the peers it spawned (jco serve, Verdaccio,
+    // nginx) even when it cannot clean up after itself.
     const child = spawn(process.execPath, ['--import=tsx', `bench/${name}.ts`], {
       cwd: root,
       stdio: 'inherit',
+      detached: true,
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), budgetS * 1000);
+    current = child.pid;
+    let overran = false;
+    const timer = setTimeout(() => {
+      overran = true;
+      killGroup(child.pid!);
+    }, budgetS * 1000);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      killGroup(child.pid!); // anything it left behind
+      current = undefined;
       const seconds = (performance.now() - started) / 1000;
       if (code === 0) resolve({ ok: true, seconds });
       else
         resolve({
           ok: false,
           seconds,
-          reason: signal ? `stopped after ${budgetS} s (${signal})` : `exit ${code}`,
+          reason: overran
+            ? `stopped after its budget of ${budgetS} s`
+            : signal
+              ? `killed (${signal})`
+              : `exit ${code}`,
         });
     });
   });
