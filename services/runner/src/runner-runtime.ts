@@ -145,11 +145,14 @@ export async function createRunnerRuntime(options: RunnerRuntimeOptions): Promis
     executionLog,
     redis,
     close: async () => {
-      await pool.close();
-      await transpiler.close();
-      await usage.close();
-      await executionLog.close();
-      if (redis) await closeRedisClient(redis);
+      try {
+        await pool.close();
+        await transpiler.close();
+      } finally {
+        // Whatever else failed to stop, the usage and log rows in memory are still written.
+        await Promise.allSettled([usage.close(), executionLog.close()]);
+        if (redis) await closeRedisClient(redis);
+      }
     },
   };
 }

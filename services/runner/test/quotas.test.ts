@@ -3,6 +3,7 @@
 // batches that every runner instance shares, and each execution in the execution log.
 import t from 'tap';
 import { withSystem } from '@annex/db';
+import { sql } from 'kysely';
 import { scrapeMetrics, tcpReachable, TEST_REDIS_URL, waitFor } from '@annex/test-support';
 import { buildEchoComponent } from './components.js';
 import { runnerHarness, type Harness, type Install } from './harness.js';
@@ -135,6 +136,34 @@ t.test('a caller that records its own executions gets no runner row; its calls s
   t.equal(res.statusCode, 200);
   t.same(await logRows(h, install), []);
   t.equal(Number((await usageRows(h, install))[0]!.invocations), 1);
+});
+
+t.test('while the database refuses writes, log rows and usage wait for the next flush', async (t) => {
+  const install = await h.install(hash, 'quota-outage');
+  const { db } = h.database;
+  // A real failure of the real database: both tables are away for a moment.
+  const rename = async (from: string, to: string) => {
+    await sql`alter table ${sql.table(`extension_execution_log${from}`)} rename to ${sql.table(`extension_execution_log${to}`)}`.execute(
+      db,
+    );
+    await sql`alter table ${sql.table(`extension_quota_usage${from}`)} rename to ${sql.table(`extension_quota_usage${to}`)}`.execute(
+      db,
+    );
+  };
+  await rename('', '_away');
+  try {
+    for (let i = 0; i < 2; i++) {
+      t.equal((await h.execute(h.envelope(install, { limits: quota(10) }))).statusCode, 200);
+    }
+    await h.app.runner.executionLog.flush();
+    await h.app.runner.usage.flush();
+    const failures = h.logs().filter((l) => /not written; retrying/.test(String(l.msg)));
+    t.ok(failures.length >= 2, 'both writers said they will retry');
+  } finally {
+    await rename('_away', '');
+  }
+  t.equal((await logRows(h, install)).length, 2, 'the two rows were kept and written');
+  t.equal(Number((await usageRows(h, install))[0]!.invocations), 2, 'and so was the usage');
 });
 
 t.test('instances share usage through the database', async (t) => {

@@ -3,7 +3,7 @@
  * once it is answered. Gates run before the execution and may refuse it (quotas); a refused
  * execution is still observed, with the gate's error code.
  */
-import { HttpError } from '@annex/server';
+import { HttpError, outcomeLabel } from '@annex/server';
 import type { ExecuteAnswer, ExecuteEnvelope } from './execute-schema.js';
 
 export interface ExecutionOutcome {
@@ -92,7 +92,7 @@ export function observedExecute(
       notify({
         envelope,
         recordedByCaller,
-        outcome: known ? err.code : 'INTERNAL_ERROR',
+        outcome: outcomeLabel(err),
         httpStatus: known ? err.statusCode : 500,
         startedAt,
         finishedAt: new Date(),

@@ -8,6 +8,7 @@ import { insertExecutionRows, isUuid, type Database, type ExecutionRow } from '@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { ExecutionObserver } from '../execute/execution-outcome.js';
+import { PeriodicFlush } from '../persistence/periodic-flush.js';
 
 const MAX_BATCH = 500;
 /** Rows kept while the database is away; beyond it the oldest are dropped (and counted in a log line). */
@@ -15,13 +16,13 @@ const MAX_BACKLOG = 50_000;
 
 export class ExecutionLogWriter {
   private queue: ExecutionRow[] = [];
-  private readonly timer: NodeJS.Timeout;
-  private writing: Promise<void> | undefined;
+  /** Rows dropped from a full backlog since the last flush said so. */
+  private dropped = 0;
+  private readonly flusher: PeriodicFlush;
   private skippedForeignIds = false;
 
   constructor(private readonly options: { db: Kysely<Database>; flushMs: number; log: FastifyBaseLogger }) {
-    this.timer = setInterval(() => void this.flush(), options.flushMs);
-    this.timer.unref();
+    this.flusher = new PeriodicFlush(() => this.write(), options.flushMs);
   }
 
   readonly observer: ExecutionObserver = (outcome) => {
@@ -54,37 +55,43 @@ export class ExecutionLogWriter {
       error: outcome.outcome === 'ok' ? null : outcome.outcome,
     });
     if (this.queue.length > MAX_BACKLOG) {
-      const dropped = this.queue.length - MAX_BACKLOG;
-      this.queue.splice(0, dropped);
-      this.options.log.error({ dropped }, 'execution log backlog full: oldest rows dropped');
+      // The batch being written is out of the queue already, so only unwritten rows are dropped.
+      this.dropped += this.queue.length - MAX_BACKLOG;
+      this.queue.splice(0, this.queue.length - MAX_BACKLOG);
     }
     if (this.queue.length >= MAX_BATCH) void this.flush();
   };
 
   /** Writes what is queued; concurrent calls share one write. */
   flush(): Promise<void> {
-    this.writing ??= this.write().finally(() => {
-      this.writing = undefined;
-    });
-    return this.writing;
+    return this.flusher.flush();
   }
 
+  /** The last flush; rows it could not write are lost, and said so. */
   async close(): Promise<void> {
-    clearInterval(this.timer);
-    await this.writing;
-    await this.flush();
+    await this.flusher.close();
+    if (this.queue.length > 0) {
+      this.options.log.error(
+        { rows: this.queue.length },
+        'execution log rows lost at shutdown: the database did not take them',
+      );
+    }
   }
 
   private async write(): Promise<void> {
+    if (this.dropped > 0) {
+      this.options.log.error({ dropped: this.dropped }, 'execution log backlog full: oldest rows dropped');
+      this.dropped = 0;
+    }
     while (this.queue.length > 0) {
-      const batch = this.queue.slice(0, MAX_BATCH);
+      const batch = this.queue.splice(0, MAX_BATCH);
       try {
         await insertExecutionRows(this.options.db, batch);
       } catch (err) {
+        this.queue.unshift(...batch); // first again at the next flush
         this.options.log.error({ err, rows: batch.length }, 'execution log rows not written; retrying');
         return;
       }
-      this.queue.splice(0, batch.length);
     }
   }
 }

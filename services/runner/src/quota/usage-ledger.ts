@@ -9,6 +9,7 @@ import { isUuid, withSystem, type Database } from '@annex/db';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { addUsage, isZero, USAGE_FIELDS, zeroUsage, type Usage } from './usage.js';
+import { PeriodicFlush } from '../persistence/periodic-flush.js';
 import { WINDOW_MS } from './quota-window.js';
 
 interface WindowEntry {
@@ -30,12 +31,10 @@ export interface UsageLedgerOptions {
 
 export class UsageLedger {
   private readonly entries = new Map<string, WindowEntry>();
-  private readonly timer: NodeJS.Timeout;
-  private flushing: Promise<void> | undefined;
+  private readonly flusher: PeriodicFlush;
 
   constructor(private readonly options: UsageLedgerOptions) {
-    this.timer = setInterval(() => void this.flush(), options.flushMs);
-    this.timer.unref();
+    this.flusher = new PeriodicFlush(() => this.write(), options.flushMs);
   }
 
   /** Usage of the window so far, this process's unflushed part included. */
@@ -54,16 +53,20 @@ export class UsageLedger {
 
   /** Writes every pending delta in one statement; concurrent calls share one flush. */
   flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => {
-      this.flushing = undefined;
-    });
-    return this.flushing;
+    return this.flusher.flush();
   }
 
+  /** The last flush, after every window still loading (a flush skips those); what it cannot write is said. */
   async close(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flushing;
-    await this.flush();
+    await Promise.all([...this.entries.values()].map((e) => e.loading));
+    await this.flusher.close();
+    const unwritten = [...this.entries.values()].filter((e) => !isZero(e.pending) && isUuid(e.extensionId));
+    if (unwritten.length > 0) {
+      this.options.log.error(
+        { windows: unwritten.length },
+        'quota usage lost at shutdown: the database did not take it',
+      );
+    }
   }
 
   private entry(tenantId: string, extensionId: string, windowStart: number): WindowEntry {
@@ -151,11 +154,15 @@ export class UsageLedger {
     this.forgetOldWindows();
   }
 
-  /** Windows that ended a while ago and have nothing left to write. */
+  /**
+   * Windows that ended a while ago and have nothing left to write. Ids outside the catalog are
+   * counted here only (they have no rows), so theirs go regardless of what they counted.
+   */
   private forgetOldWindows(): void {
     const cutoff = Date.now() - 2 * WINDOW_MS;
     for (const [key, e] of this.entries) {
-      if (e.windowStart < cutoff && isZero(e.pending) && !e.loading) this.entries.delete(key);
+      const written = isZero(e.pending) || !isUuid(e.extensionId);
+      if (e.windowStart < cutoff && written && !e.loading) this.entries.delete(key);
     }
   }
 }
