@@ -67,8 +67,18 @@ t.test(`executions, usage and quota verbs (${testDatabaseKind()})`, async (t) =>
     const second = await annex(['executions', '--limit', '1', '--cursor', cursor!], env);
     t.match(second.stdout, /cli-1/);
     t.notMatch(second.stdout, /cli-2/);
-    const bad = await annex(['executions', '--limit', 'many'], env);
-    t.equal(bad.code, 2);
+    t.match(first.stdout, /more: the same command with --cursor/);
+    for (const limit of ['many', '0', '501']) {
+      const bad = await annex(['executions', '--limit', limit], env);
+      t.equal(bad.code, 2, limit);
+      t.match(bad.stderr, /--limit takes a whole number from 1 to 500/);
+    }
+    const badSource = await annex(['executions', '--source', 'cron'], env);
+    t.equal(badSource.code, 2);
+    t.match(badSource.stderr, /--source takes gateway, event, runner/);
+    const none = await annex(['--json', 'executions', '--until', '2000-01-01T00:00:00Z'], env);
+    t.equal(none.code, 0, none.stderr);
+    t.same((JSON.parse(none.stdout) as { items: unknown[] }).items, [], '--until bounds the query');
   });
 
   t.test('usage: every attempt is counted', async (t) => {

@@ -13,6 +13,7 @@ interface ExecutionOptions extends TenantOptions {
   requestId?: string;
   error?: string;
   since?: string;
+  until?: string;
   limit?: string;
   cursor?: string;
 }
@@ -30,6 +31,17 @@ function count(name: string, value: string | undefined): number | undefined {
   if (!/^\d+$/.test(value))
     throw new CliError(`${name} takes a whole number (0: unlimited)`, EXIT.usage, 'USAGE');
   return Number(value);
+}
+
+const SOURCES: readonly Execution['source'][] = ['gateway', 'event', 'runner'];
+
+/** `--limit`: a page of 1 to 500 rows, as the API takes. */
+function pageLimit(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= 500))
+    throw new CliError('--limit takes a whole number from 1 to 500', EXIT.usage, 'USAGE');
+  return n;
 }
 
 function describeExecution(e: Execution): string {
@@ -67,13 +79,17 @@ export function registerObserveVerbs(program: Command, output: () => Output): vo
     .option('--event <id>', 'the deliveries of one event')
     .option('--request-id <id>', 'one request')
     .option('--error <code>', 'an error code (QUOTA_EXCEEDED, TIMEOUT, …)')
-    .option('--since <time>', 'ISO 8601 timestamp')
+    .option('--since <time>', 'from this time on (ISO 8601, e.g. 2026-12-04T10:00:00Z)')
+    .option('--until <time>', 'before this time (ISO 8601)')
     .option('--limit <n>', 'rows per page (1-500, default 50)')
     .option('--cursor <cursor>', 'the next page (printed after a full page)')
     .action(async (opts: ExecutionOptions) => {
       const out = output();
       const { api } = connectTenant(opts);
-      const limit = count('--limit', opts.limit);
+      const limit = pageLimit(opts.limit);
+      if (opts.source !== undefined && !SOURCES.includes(opts.source)) {
+        throw new CliError(`--source takes ${SOURCES.join(', ')}`, EXIT.usage, 'USAGE');
+      }
       const page = await api.executions
         .list({
           ...(opts.extension ? { extension: opts.extension } : {}),
@@ -83,12 +99,14 @@ export function registerObserveVerbs(program: Command, output: () => Output): vo
           ...(opts.requestId ? { requestId: opts.requestId } : {}),
           ...(opts.error ? { error: opts.error } : {}),
           ...(opts.since ? { since: opts.since } : {}),
+          ...(opts.until ? { until: opts.until } : {}),
           ...(limit !== undefined ? { limit } : {}),
           ...(opts.cursor ? { cursor: opts.cursor } : {}),
         })
         .catch(explainApiError);
       const lines = page.items.map(describeExecution);
-      if (page.nextCursor) lines.push(`more: annex executions --cursor ${page.nextCursor}`);
+      // The cursor continues this query: the hint keeps its filters by saying "the same command".
+      if (page.nextCursor) lines.push(`more: the same command with --cursor ${page.nextCursor}`);
       out.result(page, lines.join('\n') || 'no executions');
     });
 
