@@ -267,6 +267,16 @@ t.test(`events reach subscribed installs through the runner (${testDatabaseKind(
     await bad({ topic: 'ticket.created', payload: {}, id: 'x'.repeat(129) }, /id/);
     await bad({ topic: 'ticket.created', payload: {}, extra: 1 }, /additional/);
     await bad({ topic: 'ticket.created', payload: { s: 'a\u0000b' } }, /NUL/);
+    await bad({ topic: 'ticket.created', payload: { ['k\u0000']: 1 } }, /NUL/);
+    // 5,000 levels fit the body limit and would exhaust a recursive walk: a 400, not a 500.
+    const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    await bad(`{"topic":"ticket.created","payload":${deep(5000)}}`, /nests deeper than 64/);
+    await bad(`{"topic":"ticket.created","payload":${deep(65)}}`, /nests deeper than 64/);
+    t.equal(
+      (await publish(`{"topic":"nobody.listens","payload":${deep(64)}}`)).status,
+      202,
+      '64 levels pass',
+    );
     await bad('{"topic":', /JSON/);
     const big = await publish({ topic: 'ticket.created', payload: 'x'.repeat(300 * 1024) });
     t.equal(big.status, 413);

@@ -70,6 +70,10 @@ t.test('an install shows the quotas in force: the platform defaults until it set
     quota: { invocationsPerMinute: -1 },
   });
   t.equal(bad.status, 400);
+  const unknownField = await api(tenant, 'PATCH', '/v1/tenants/t1/installs/acme.echo', {
+    quota: { invocationsPerMinute: 1, callsPerHour: 5 },
+  });
+  t.equal(unknownField.status, 400, 'an unknown limit is refused, not ignored');
   const tighter = await api(tenant, 'PATCH', '/v1/tenants/t1/installs/acme.echo', {
     quota: { invocationsPerMinute: 1000 },
   });
@@ -177,6 +181,15 @@ t.test('the execution log: filters and pages', async (t) => {
     (await api(tenant, 'GET', '/v1/tenants/t1/executions?cursor=bm9wZQ')).json.error.code,
     'INVALID_CURSOR',
   );
+  // Well-formed but forged: a date that parses and an id that is no uuid.
+  const forged = Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', 'x'])).toString('base64url');
+  const forgedAnswer = await api(tenant, 'GET', `/v1/tenants/t1/executions?cursor=${forged}`);
+  t.equal(forgedAnswer.status, 400);
+  t.equal(forgedAnswer.json.error.code, 'INVALID_CURSOR');
+  for (const since of ['1', 'yesterday', '2026-13-45']) {
+    t.equal((await api(tenant, 'GET', `/v1/tenants/t1/executions?since=${since}`)).status, 400, since);
+  }
+  t.equal((await api(tenant, 'GET', '/v1/tenants/t1/executions?since=2026-01-01')).status, 200);
   t.equal((await api(tenant, 'GET', '/v1/tenants/t1/executions?source=cron')).status, 400);
   t.same((await api(tenant, 'GET', '/v1/tenants/t1/executions?source=runner')).json.items, []);
   t.equal((await api(otherTenant, 'GET', '/v1/tenants/t1/executions')).status, 404);

@@ -5,6 +5,14 @@ export function encodeKeyset(parts: readonly string[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
+/** A cursor that is not one of ours (or no longer matches the query's columns). */
+export function invalidCursor(): RegistryError {
+  return new RegistryError(
+    'INVALID_CURSOR',
+    'cursor is not one this registry issued; start again without it',
+  );
+}
+
 export function decodeKeyset(cursor: string, length: number): string[] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
@@ -14,7 +22,7 @@ export function decodeKeyset(cursor: string, length: number): string[] {
   } catch {
     // fall through
   }
-  throw new RegistryError('INVALID_CURSOR', 'cursor is not one this registry issued; start again without it');
+  throw invalidCursor();
 }
 
 /** The catalog's cursor over (publisher, name). */

@@ -2,7 +2,7 @@ import type { Config } from '@annex/config';
 import { withSystem, withTenant, type Database } from '@annex/db';
 import type { FastifyBaseLogger } from 'fastify';
 import { sql, type Kysely } from 'kysely';
-import type { ExecutionLog } from '../executions/execution-log.js';
+import { executionMetrics, type ExecutionLog } from '../executions/execution-log.js';
 import { executeEnvelope } from '../gateway/execute-envelope.js';
 import type { InstallTarget } from '../gateway/install-target.js';
 import type { RunnerClient, RunnerOutcome } from '../gateway/runner-client.js';
@@ -191,7 +191,16 @@ export function createEventDispatcher(deps: {
     const claimed = await claim(free);
     for (const job of claimed) {
       const running: Promise<void> = deliver(job)
-        .catch((err: unknown) => log.error({ err, deliveryId: job.id }, 'event delivery failed unexpectedly'))
+        .catch(async (err: unknown) => {
+          log.error({ err, deliveryId: job.id }, 'event delivery failed unexpectedly; retrying it');
+          // A database hiccup: back to the queue with backoff now, not when its lease runs out.
+          const last = { status: 503, error: 'DISPATCH_ERROR' };
+          await (
+            job.attempts < settings.maxAttempts
+              ? finish(job, 'pending', last, retryDelay(settings, job.attempts))
+              : finish(job, 'failed', last)
+          ).catch(() => undefined); // the lease still ends it
+        })
         .finally(() => {
           inFlight.delete(running);
           wake();
@@ -257,20 +266,16 @@ export function createEventDispatcher(deps: {
       return;
     }
 
-    const target = await loadTarget(job.tenant_id, job.extension_id);
-    const refusal = await refusalOf(job, target);
-    if (refusal || !target) {
-      const { error, reason } = refusal ?? {
-        error: 'EXTENSION_NOT_AVAILABLE',
-        reason: 'the install is gone',
-      };
+    const checked = await deliverable(job, await loadTarget(job.tenant_id, job.extension_id));
+    if ('refusal' in checked) {
+      const { error, reason } = checked.refusal;
       log.warn({ ...where, installId: job.install_id }, `event delivery given up: ${reason}`);
       await record(job, requestId, startedAt, { status: 404, error, metrics: {} });
       await finish(job, 'failed', { status: 404, error });
       return;
     }
 
-    const outcome = await runner.execute(envelopeFor(target, job, requestId), { requestId });
+    const outcome = await runner.execute(envelopeFor(checked.target, job, requestId), { requestId });
     const verdict = judgeOutcome(outcome);
     await record(job, requestId, startedAt, verdict);
     if (verdict.result === 'delivered') {
@@ -288,23 +293,23 @@ export function createEventDispatcher(deps: {
     }
   }
 
-  /** Why a delivery can no longer go to its install (gone, disabled, pending, unsubscribed); undefined: it can. */
-  async function refusalOf(
+  /** The install a delivery goes to, or why it can no longer go there (gone, disabled, pending, unsubscribed). */
+  async function deliverable(
     job: ClaimedDelivery,
     target: InstallTarget | undefined,
-  ): Promise<{ error: string; reason: string } | undefined> {
+  ): Promise<{ target: InstallTarget } | { refusal: { error: string; reason: string } }> {
     if (!target || target.installId !== job.install_id) {
-      return { error: 'EXTENSION_NOT_AVAILABLE', reason: 'the install is gone' };
+      return { refusal: { error: 'EXTENSION_NOT_AVAILABLE', reason: 'the install is gone' } };
     }
     if (target.status !== 'enabled') {
-      return { error: 'EXTENSION_NOT_AVAILABLE', reason: `the install is ${target.status}` };
+      return { refusal: { error: 'EXTENSION_NOT_AVAILABLE', reason: `the install is ${target.status}` } };
     }
     const subscribed = await withTenant(db, job.tenant_id, (trx) =>
       stillSubscribed(trx, job.install_id, job.handler, job.topic, job.payload),
     );
     return subscribed
-      ? undefined
-      : { error: 'NOT_SUBSCRIBED', reason: 'the install no longer subscribes to it' };
+      ? { target }
+      : { refusal: { error: 'NOT_SUBSCRIBED', reason: 'the install no longer subscribes to it' } };
   }
 
   function envelopeFor(target: InstallTarget, job: ClaimedDelivery, requestId: string) {
@@ -343,12 +348,8 @@ export function createEventDispatcher(deps: {
     row: { status: number; error: string | null; metrics: Record<string, unknown> },
   ): Promise<void> {
     const finishedAt = new Date();
-    // As the gateway's rows: duration_ms is the whole attempt; the guest's own run is runner_duration_ms.
-    const { duration_ms: runnerDuration, ...runnerMetrics } = row.metrics;
     const metrics = {
-      ...runnerMetrics,
-      ...(runnerDuration === undefined ? {} : { runner_duration_ms: runnerDuration }),
-      duration_ms: finishedAt.getTime() - startedAt.getTime(),
+      ...executionMetrics(row.metrics, finishedAt.getTime() - startedAt.getTime()),
       attempt: job.attempts,
       topic: job.topic,
       ...(job.handler === null ? {} : { handler: job.handler }),

@@ -5,10 +5,10 @@ import { scopeOf, tenantHook } from '../http/tenant-route.js';
 import type { EventService } from './event-service.js';
 
 /** The manifest's topic pattern without `*`: a posted event names one topic. */
-export const TOPIC_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,255}$';
-export const EVENT_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
+const TOPIC_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,255}$';
+const EVENT_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 /** Largest `POST …/events` body (413 above). */
-export const EVENT_BODY_LIMIT = 256 * 1024;
+const EVENT_BODY_LIMIT = 256 * 1024;
 
 const tags = ['events'];
 const call = tenantHook('call');

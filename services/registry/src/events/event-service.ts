@@ -45,14 +45,32 @@ export interface EventView {
   deliveries: DeliveryView[];
 }
 
-/** Strings jsonb cannot store; refused up front rather than failing inside the insert. */
-function hasNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(hasNul);
-  if (value && typeof value === 'object') {
-    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || hasNul(item));
+/** Deep enough for any real payload; a deeper one is refused before it can exhaust a stack. */
+const MAX_PAYLOAD_DEPTH = 64;
+
+/**
+ * What jsonb and the dispatcher cannot take, refused up front with a 400 rather than failing later:
+ * NUL in strings or keys, and nesting past MAX_PAYLOAD_DEPTH. Iterative, so no payload can overflow
+ * the stack of the check itself.
+ */
+function checkPayload(payload: unknown): void {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value: payload, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) {
+        throw new RegistryError('BAD_REQUEST', 'payload strings and keys cannot contain NUL (\\u0000)');
+      }
+    } else if (value !== null && typeof value === 'object') {
+      if (depth >= MAX_PAYLOAD_DEPTH) {
+        throw new RegistryError('BAD_REQUEST', `payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`);
+      }
+      const entries = Array.isArray(value) ? value.map((item) => ['', item] as const) : Object.entries(value);
+      for (const [key, item] of entries) {
+        stack.push({ value: key, depth }, { value: item, depth: depth + 1 });
+      }
+    }
   }
-  return false;
 }
 
 const viewStatus = (status: EventDeliveryStatus): DeliveryView['status'] =>
@@ -71,9 +89,7 @@ export function createEventService(deps: {
   const { db, onQueued } = deps;
   return {
     async publish(scope: TenantScope, input: PublishInput): Promise<PublishResult> {
-      if (hasNul(input.payload)) {
-        throw new RegistryError('BAD_REQUEST', 'payload strings and keys cannot contain NUL (\\u0000)');
-      }
+      checkPayload(input.payload);
       const id = input.id ?? randomUUID();
       const result = await withTenant(db, scope.tenantId, async (trx) => {
         const inserted = await trx

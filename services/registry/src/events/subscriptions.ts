@@ -1,7 +1,8 @@
 import type { Manifest } from '@annex/bundle';
 import { json, type TenantTransaction } from '@annex/db';
 import { sql } from 'kysely';
-import { effectiveStatus, missingSecrets } from '../installs/install-views.js';
+import { secretNamesByInstall } from '../installs/install-queries.js';
+import { missingSecrets } from '../installs/install-views.js';
 import { subscriptionMatches } from './event-match.js';
 
 /**
@@ -61,7 +62,6 @@ export async function matchingTargets(
       's.filter',
       's.handler',
       'i.registry_id',
-      'i.status',
       sql<Manifest['secrets'] | null>`v.manifest -> 'secrets'`.as('secrets'),
     ])
     .where('i.status', '=', 'enabled')
@@ -75,23 +75,16 @@ export async function matchingTargets(
   );
   if (matched.length === 0) return [];
 
-  const installIds = [...new Set(matched.map((row) => row.install_id))];
-  const secretRows = await trx
-    .selectFrom('tenant_extension_secret')
-    .select(['install_id', 'name'])
-    .where('install_id', 'in', installIds)
-    .execute();
-  const present = new Map<string, string[]>();
-  for (const row of secretRows)
-    present.set(row.install_id, [...(present.get(row.install_id) ?? []), row.name]);
+  const present = await secretNamesByInstall(trx, [...new Set(matched.map((row) => row.install_id))]);
 
   const targets = new Map<string, DeliveryTarget>();
   for (const row of matched) {
+    // Enabled by the query; an install still waiting for a required secret is not (its status: pending).
     const missing = missingSecrets(
       { secrets: row.secrets ?? [] } as Manifest,
       present.get(row.install_id) ?? [],
     );
-    if (effectiveStatus(row.status, missing) !== 'enabled') continue;
+    if (missing.length > 0) continue;
     const key = `${row.install_id}\u0000${row.handler ?? ''}`;
     if (!targets.has(key)) {
       targets.set(key, { installId: row.install_id, extensionId: row.registry_id, handler: row.handler });
@@ -118,7 +111,7 @@ export async function stillSubscribed(
     .execute();
   return rows.some(
     (row) =>
-      (row.handler ?? null) === handler &&
+      row.handler === handler &&
       subscriptionMatches({ topic: row.event, filter: row.filter }, topic, payload),
   );
 }

@@ -1,5 +1,6 @@
 import {
   insertExecutionRows,
+  isUuid,
   withTenant,
   type Database,
   type ExecutionRow,
@@ -8,7 +9,7 @@ import {
 import type { Kysely } from 'kysely';
 import type { TenantScope } from '../auth/tenant-access.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
-import { decodeKeyset, encodeKeyset } from '../catalog/cursor.js';
+import { decodeKeyset, encodeKeyset, invalidCursor } from '../catalog/cursor.js';
 import { RegistryError } from '../registry-error.js';
 
 /** One execution the registry saw (a gateway call or an event delivery). */
@@ -48,12 +49,30 @@ export interface ExecutionView {
 
 const STATUS_RE = /^(?:[1-5]\d\d|[1-5]xx|ok|error)$/;
 
-function timestamp(name: string, value: string | undefined): Date | undefined {
+/** A query parameter holding an ISO 8601 timestamp; a 400 naming it when it is not one. */
+export function timestamp(name: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
   const date = new Date(value);
-  if (Number.isNaN(date.getTime()))
+  // A date first (`2026-12-04`, `2026-12-04T10:00:00Z`): Date alone would read `1` as the year 2001.
+  if (!/^\d{4}-\d{2}-\d{2}(?:$|T)/.test(value) || Number.isNaN(date.getTime()))
     throw new RegistryError('BAD_REQUEST', `${name} must be an ISO 8601 timestamp`);
   return date;
+}
+
+/**
+ * A gateway or dispatcher row's metrics: the runner's figures, its `duration_ms` kept as
+ * `runner_duration_ms`, and `duration_ms` the whole call as the registry saw it.
+ */
+export function executionMetrics(
+  runnerMetrics: Record<string, unknown>,
+  durationMs: number,
+): Record<string, unknown> {
+  const { duration_ms: runnerDuration, ...runner } = runnerMetrics;
+  return {
+    ...runner,
+    ...(runnerDuration === undefined ? {} : { runner_duration_ms: runnerDuration }),
+    duration_ms: durationMs,
+  };
 }
 
 /**
@@ -82,12 +101,8 @@ export function createExecutionLog(deps: { db: Kysely<Database>; catalog: Catalo
       const until = timestamp('until', query.until);
       const after = query.cursor === undefined ? undefined : decodeKeyset(query.cursor, 2);
       const afterDate = after ? new Date(after[0]!) : undefined;
-      if (afterDate && Number.isNaN(afterDate.getTime())) {
-        throw new RegistryError(
-          'INVALID_CURSOR',
-          'cursor is not one this registry issued; start again without it',
-        );
-      }
+      // Both halves are checked: a forged id would otherwise reach the uuid column as a 500.
+      if (after && (Number.isNaN(afterDate!.getTime()) || !isUuid(after[1]!))) throw invalidCursor();
       const extensionId = query.extension
         ? (await catalog.findExtension(scope.principal, query.extension)).id
         : undefined;

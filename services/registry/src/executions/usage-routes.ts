@@ -5,7 +5,7 @@ import Type from 'typebox';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import { errorResponses, ExtensionParam, TENANT_PATTERN } from '../http/schemas.js';
 import { scopeOf, tenantHook } from '../http/tenant-route.js';
-import { RegistryError } from '../registry-error.js';
+import { timestamp } from './execution-log.js';
 
 const UsageWindow = Type.Object({
   extensionId: Type.String(),
@@ -46,10 +46,7 @@ export const usageRoutes: FastifyPluginAsyncTypebox<{
     async (request) => {
       const scope = scopeOf(request);
       const { extension, since, limit = 60 } = request.query;
-      const from = since === undefined ? undefined : new Date(since);
-      if (from && Number.isNaN(from.getTime())) {
-        throw new RegistryError('BAD_REQUEST', 'since must be an ISO 8601 timestamp');
-      }
+      const from = timestamp('since', since);
       const extensionId = extension
         ? (await catalog.findExtension(scope.principal, extension)).id
         : undefined;

@@ -3,10 +3,11 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import { authorizeTenant } from '../auth/tenant-access.js';
-import type { ExecutionLog } from '../executions/execution-log.js';
+import { executionMetrics, type ExecutionLog } from '../executions/execution-log.js';
 import { RegistryError } from '../registry-error.js';
 import type { GatewayRateLimiter } from './gateway-rate-limit.js';
-import type { GatewayService, GuestRequest } from './gateway-service.js';
+import type { GuestRequest } from './execute-envelope.js';
+import type { GatewayService } from './gateway-service.js';
 import type { InstallTarget } from './install-target.js';
 
 export interface GatewayRoutesOptions {
@@ -168,13 +169,9 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
   app.route({ method: [...methods], url: '/api/ext/:ext/*', bodyLimit: maxBodyBytes, schema, handler });
 };
 
-/** The runner's metrics, its `duration_ms` kept as `runner_duration_ms`; `duration_ms` is the whole call. */
 function metricsOf(state: CallState): Record<string, unknown> {
-  const { duration_ms: runnerDuration, ...runner } = state.metrics ?? {};
   return {
-    ...runner,
-    ...(runnerDuration === undefined ? {} : { runner_duration_ms: runnerDuration }),
-    duration_ms: Math.round((performance.now() - state.t0) * 1000) / 1000,
+    ...executionMetrics(state.metrics ?? {}, Math.round((performance.now() - state.t0) * 1000) / 1000),
     ...(state.endpoint ? { endpoint: state.endpoint } : {}),
   };
 }

@@ -8,8 +8,6 @@ import type { InstallTarget } from './install-target.js';
 import { matchEndpoint } from './match-endpoint.js';
 import type { RunnerClient, RunnerOutcome } from './runner-client.js';
 
-export type { GuestRequest } from './execute-envelope.js';
-
 export interface GuestAnswer {
   status: number;
   headers: Record<string, string | string[]>;
@@ -55,20 +53,14 @@ export function answerOf(outcome: RunnerOutcome): GuestAnswer {
         reason: outcome.reason,
       });
     case 'error': {
-      if (outcome.status === 429 && outcome.code === 'QUOTA_EXCEEDED') {
-        throw new RegistryError(
-          'QUOTA_EXCEEDED',
-          outcome.message,
-          { ...outcome.details, runnerCode: outcome.code },
-          { retryAfterSeconds: outcome.retryAfterSeconds ?? 1 },
-        );
-      }
-      const passed = PASSED_THROUGH[outcome.status as keyof typeof PASSED_THROUGH];
+      // A quota refusal keeps its code and details (which quota, its limit, the window).
+      const quota = outcome.status === 429 && outcome.code === 'QUOTA_EXCEEDED';
+      const passed = quota ? 'QUOTA_EXCEEDED' : PASSED_THROUGH[outcome.status as keyof typeof PASSED_THROUGH];
       if (passed) {
         throw new RegistryError(
           passed,
           outcome.message,
-          { runnerCode: outcome.code },
+          { ...(quota ? outcome.details : {}), runnerCode: outcome.code },
           outcome.status === 429 ? { retryAfterSeconds: outcome.retryAfterSeconds ?? 1 } : {},
         );
       }

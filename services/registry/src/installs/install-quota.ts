@@ -25,8 +25,8 @@ export function effectiveQuota(stored: InstallQuota | null, defaults: QuotaLimit
 const looser = (value: number, than: number) => than > 0 && (value === 0 || value > than);
 
 /**
- * A quota change as stored (null: back to the platform defaults). Tenants (and the host app's
- * gateway key) may tighten a limit; only an operator's admin key may loosen one past the platform
+ * A quota change as stored (null: back to the platform defaults). Tenant keys may tighten a
+ * limit; only an operator's admin key may loosen one past the platform
  * default, since quotas protect the platform's capacity.
  */
 export function checkQuotaChange(

@@ -10,6 +10,19 @@ const ConfigObject = Type.Record(Type.String(), Type.Unknown(), {
   description: 'install configuration; validated against the version’s config JSON Schema',
 });
 
+const QuotaLimit = Type.Integer({
+  minimum: 0,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description: '0: unlimited',
+});
+/** An install's four per-minute limits (docs/quotas.md). */
+const Quota = Type.Object({
+  invocationsPerMinute: QuotaLimit,
+  cpuMsPerMinute: QuotaLimit,
+  memMbMsPerMinute: QuotaLimit,
+  egressBytesPerMinute: QuotaLimit,
+});
+
 export const InstallSchema = Type.Object({
   id: Type.String(),
   tenantId: Type.String(),
@@ -21,12 +34,7 @@ export const InstallSchema = Type.Object({
   egress: Type.Array(Type.String()),
   config: Type.Record(Type.String(), Type.Unknown()),
   uiUrl: Nullable(Type.String()),
-  quota: Type.Object({
-    invocationsPerMinute: Type.Integer(),
-    cpuMsPerMinute: Type.Integer(),
-    memMbMsPerMinute: Type.Integer(),
-    egressBytesPerMinute: Type.Integer(),
-  }),
+  quota: Quota,
   missingSecrets: Type.Array(Type.String()),
   pendingUpdate: Nullable(
     Type.Object({
@@ -53,24 +61,11 @@ const Version = Type.String({
   maxLength: 256,
   description: 'exact version, `latest` or a SemVer range',
 });
-const QuotaLimit = Type.Integer({
-  minimum: 0,
-  maximum: Number.MAX_SAFE_INTEGER,
-  description: '0: unlimited',
+const QuotaInput = Type.Partial(Quota, {
+  additionalProperties: false,
+  description:
+    'per-minute limits of this install; unset ones are the platform defaults; null returns to them all. Above a platform default: admin keys only',
 });
-const QuotaInput = Type.Object(
-  {
-    invocationsPerMinute: Type.Optional(QuotaLimit),
-    cpuMsPerMinute: Type.Optional(QuotaLimit),
-    memMbMsPerMinute: Type.Optional(QuotaLimit),
-    egressBytesPerMinute: Type.Optional(QuotaLimit),
-  },
-  {
-    additionalProperties: false,
-    description:
-      'per-minute limits of this install; unset ones are the platform defaults; null returns to them all. Above a platform default: admin keys only',
-  },
-);
 const Grants = {
   grantedCaps: Type.Optional(Type.Array(Capability, { maxItems: 64 })),
   egress: Type.Optional(Type.Array(EgressEntry, { maxItems: 256 })),

@@ -1,7 +1,13 @@
 import type { Manifest } from '@annex/bundle';
 import type { Config } from '@annex/config';
-import { json, withTenant, type Database, type PendingUpdate, type TenantTransaction } from '@annex/db';
-import type { InstallQuota } from '@annex/db';
+import {
+  json,
+  withTenant,
+  type Database,
+  type InstallQuota,
+  type PendingUpdate,
+  type TenantTransaction,
+} from '@annex/db';
 import type { Kysely } from 'kysely';
 import type { TenantScope } from '../auth/tenant-access.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
@@ -294,7 +300,7 @@ export function createInstallService(deps: {
             granted_caps: json(caps),
             egress: json(egress),
             config: json(cfg),
-            quota: quota === null ? null : JSON.stringify(quota),
+            quota: quota === null ? null : json(quota),
             updated_at: new Date(),
           })
           .where('id', '=', row.id)
