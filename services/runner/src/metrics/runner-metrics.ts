@@ -16,17 +16,16 @@ export type CompilePhase = 'transpile' | 'compile';
 const MiB = 1024 * 1024;
 /**
  * The `extension` label: the envelope's extension id when it is a UUID (as the registry sends), else
- * `other`, so a caller holding the runner token cannot grow the label set with free text.
+ * `other`, so a caller holding the runner token cannot grow the label set with free text (any UUID
+ * still makes a series: the token is a platform secret, not a tenant's).
  */
-export function extensionLabel(extensionId: string): string {
+function extensionLabel(extensionId: string): string {
   return isUuid(extensionId) ? extensionId.toLowerCase() : 'other';
 }
 
 export interface RunnerMetrics {
   /** Handed to the module cache: one observation per transpile and per core module compile. */
   observeCompile(phase: CompilePhase, seconds: number): void;
-  /** The execution observer (`runtime.hooks.observers`). */
-  observeExecution(outcome: ExecutionOutcome): void;
   /** Reads the runtime's caches and pool at scrape time, and observes its executions. */
   attach(runtime: Pick<RunnerRuntime, 'stats' | 'bundles' | 'pool' | 'hooks'>): void;
 }
@@ -157,7 +156,6 @@ export function createRunnerMetrics(registry: Registry): RunnerMetrics {
 
   return {
     observeCompile: (phase, seconds) => compileSeconds.observe({ phase }, seconds),
-    observeExecution,
     attach(runtime) {
       sources = runtime;
       runtime.hooks.observers.push(observeExecution);
